@@ -1,0 +1,32 @@
+// Builds what every command shares from a validated config: logger, metrics, pings, repository, runner.
+import { createRequire } from "node:module";
+import type { Config } from "../config/load.js";
+import { JOB_NAMES } from "../core/job.js";
+import { Runner } from "../core/runner.js";
+import { buildJobs } from "../jobs/registry.js";
+import { Healthchecks } from "../report/healthchecks.js";
+import { createLogger } from "../report/logger.js";
+import { Metrics } from "../report/metrics.js";
+import { ResticRepository } from "../restic/repository.js";
+
+export const VERSION: string = (createRequire(import.meta.url)("../../package.json") as { version: string })
+  .version;
+
+export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
+  const { logger, tails } = createLogger({ ...config.log, destination });
+  const metrics = new Metrics(JOB_NAMES, VERSION);
+  const healthchecks = new Healthchecks({
+    ...config.healthchecks,
+    log: logger,
+    onGiveUp: (job, kind) => metrics.pingFailures.inc({ job, kind }),
+  });
+  const repository = new ResticRepository(
+    { binary: config.restic.binary, repository: config.restic.repository, password: config.restic.password },
+    config.restic.repositoryDisplay,
+  );
+  const jobs = buildJobs({ repository });
+  const runner = new Runner({ jobs, jobConfig: config.jobs, log: logger, tails, metrics, healthchecks });
+  return { config, logger, metrics, healthchecks, repository, runner, jobs };
+}
+
+export type App = ReturnType<typeof buildApp>;

@@ -1,0 +1,50 @@
+// `backup-agent daemon`: the schedule, /metrics and /healthz until SIGTERM or SIGINT.
+import type { Server } from "node:http";
+import { BackupError } from "../core/errors.js";
+import { startHttp } from "../http/server.js";
+import { Scheduler } from "../scheduler/scheduler.js";
+import type { App } from "./app.js";
+
+const MIN_RESTIC = [0, 18];
+
+export async function daemonCommand(app: App): Promise<number> {
+  const { config, logger: log, runner } = app;
+  const version = await app.repository.version(AbortSignal.timeout(30_000));
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  if (major < (MIN_RESTIC[0] as number) || (major === MIN_RESTIC[0] && minor < (MIN_RESTIC[1] as number))) {
+    throw new BackupError(
+      `restic ${version} at "${config.restic.binary}" is too old: backup-agent needs 0.18 or newer`,
+    );
+  }
+  log.info(
+    { restic: version, schedule: config.schedule.source, timezone: config.timezone },
+    "backup-agent starting",
+  );
+
+  let stopping = false;
+  const scheduler = new Scheduler(runner, log);
+  let server: Server | undefined;
+  if (config.http) {
+    server = await startHttp(config.http, {
+      metrics: app.metrics,
+      log,
+      health: () => ({ ok: !stopping, running: runner.running, schedule: scheduler.nextRuns() }),
+    });
+  }
+  scheduler.start(config.schedule.entries, config.timezone);
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  stopping = true;
+  log.info({ signal }, "stopping: no new runs");
+  scheduler.stop();
+  await runner.shutdown(config.shutdownGraceMs);
+  await app.healthchecks.flush(5_000);
+  await app.healthchecks.close();
+  server?.closeAllConnections();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  log.info("stopped");
+  return 0;
+}

@@ -1,0 +1,29 @@
+// `backup-agent run <job> [flags]`: one run through the same runner as the schedule.
+import { BackupError } from "../core/errors.js";
+import { isJobName, JOB_NAMES, parseJobFlags } from "../core/job.js";
+import type { App } from "./app.js";
+
+/** Exit codes: 0 success, 1 the run failed, 64 bad usage. */
+export async function runCommand(app: App, args: readonly string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || !isJobName(name)) {
+    throw new BackupError(`run: unknown job "${name ?? ""}" (expected one of ${JOB_NAMES.join(", ")})`, {
+      exitCode: 64,
+    });
+  }
+  const flags = parseJobFlags(name, rest);
+  if (typeof flags === "string") throw new BackupError(`run: ${flags}`, { exitCode: 64 });
+
+  const onSignal = () => void app.runner.shutdown(0);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const outcome = await app.runner.run(name, flags, "cli");
+    return outcome.result === "success" ? 0 : 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await app.healthchecks.flush(app.config.healthchecks.timeoutMs * 2);
+    await app.healthchecks.close();
+  }
+}

@@ -1,0 +1,144 @@
+// Environment (+ NAME_FILE) -> validated Config, or a ConfigError listing every problem at once.
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ConfigError } from "../core/errors.js";
+import { JOB_NAMES, type JobName } from "../core/job.js";
+import { type CrontabEntry, DEFAULT_CRONTAB, parseCrontab } from "./crontab.js";
+import { hasControlCharacters, type ListenAddress } from "./fields.js";
+import { acceptsFile, isSecretVariable, VARIABLES } from "./schema.js";
+import { describeSecret, Secret } from "./secret.js";
+
+export interface JobConfig {
+  timeoutMs: number;
+  /** Where this job's healthchecks pings go, or undefined for none. */
+  healthcheck: Secret | undefined;
+}
+
+export interface Config {
+  restic: { repository: Secret; repositoryDisplay: string; password: Secret; binary: string; host: string };
+  schedule: { source: string; entries: CrontabEntry[] };
+  timezone: string;
+  http: ListenAddress | undefined;
+  log: { level: string; format: "auto" | "json" | "pretty" };
+  shutdownGraceMs: number;
+  healthchecks: { timeoutMs: number; retries: number };
+  jobs: Record<JobName, JobConfig>;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const raw = readFiles(env, problems);
+
+  const shape = Object.fromEntries(Object.entries(VARIABLES).map(([name, spec]) => [name, spec.schema]));
+  const parsed = z.object(shape).safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]);
+      problems.push(`${name}: ${issue.message}; got ${show(name, raw[name])}`);
+    }
+  }
+  for (const name of Object.keys(env)) {
+    const base = name.endsWith("_FILE") ? name.slice(0, -5) : name;
+    if (name.startsWith("BACKUP_") && !(name in VARIABLES) && !(acceptsFile(base) && base !== name)) {
+      problems.push(`${name}: not a variable backup-agent knows (a typo?); got ${show(name, env[name])}`);
+    }
+  }
+  const values = (parsed.success ? parsed.data : {}) as Record<string, unknown>;
+  const schedule = loadSchedule(raw.BACKUP_CRONTAB, (values.BACKUP_TIMEZONE as string) ?? "UTC", problems);
+
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return build(values, schedule);
+}
+
+/** NAME_FILE wins when NAME is unset; both set is a problem, as is an unreadable file. */
+function readFiles(env: Env, problems: string[]): Env {
+  const raw: Env = {};
+  for (const name of Object.keys(VARIABLES)) {
+    const direct = env[name];
+    const fileVar = `${name}_FILE`;
+    const file = acceptsFile(name) ? env[fileVar] : undefined;
+    if (direct !== undefined && file !== undefined) {
+      problems.push(
+        `${name}: set either ${name} or ${fileVar}, not both; got ${show(name, direct)} and ${fileVar}="${file}"`,
+      );
+      continue;
+    }
+    if (file === undefined) {
+      raw[name] = direct;
+      continue;
+    }
+    try {
+      // Files written by editors and `echo` end in a newline that is not part of the secret.
+      raw[name] = readFileSync(file, "utf8").replace(/\r?\n$/, "");
+    } catch (error) {
+      problems.push(
+        `${fileVar}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? error}); got "${file}"`,
+      );
+    }
+  }
+  return raw;
+}
+
+function loadSchedule(path: string | undefined, timezone: string, problems: string[]) {
+  let text = DEFAULT_CRONTAB;
+  let source = "embedded default";
+  if (path !== undefined && path !== "" && !hasControlCharacters(path)) {
+    try {
+      text = readFileSync(path, "utf8");
+      source = path;
+    } catch (error) {
+      problems.push(
+        `BACKUP_CRONTAB: cannot read the schedule file (${(error as NodeJS.ErrnoException).code}); got "${path}"`,
+      );
+      return { source: path, entries: [] };
+    }
+  }
+  const result = parseCrontab(text, timezone);
+  for (const problem of result.problems) problems.push(`BACKUP_CRONTAB: ${source}: ${problem}`);
+  return { source, entries: result.entries };
+}
+
+function show(name: string, value: string | undefined): string {
+  if (value === undefined) return "nothing";
+  return isSecretVariable(name) ? describeSecret(value) : JSON.stringify(value);
+}
+
+function build(v: Record<string, unknown>, schedule: Config["schedule"]): Config {
+  const jobs = {} as Record<JobName, JobConfig>;
+  const pingKey = v.BACKUP_HC_PING_KEY as Secret | undefined;
+  const base = (v.BACKUP_HC_BASE_URL as string).replace(/\/?$/, "/");
+  for (const job of JOB_NAMES) {
+    const upper = job.toUpperCase();
+    const url = v[`BACKUP_HC_${upper}_URL`] as string | undefined;
+    const slug = (v[`BACKUP_HC_${upper}_SLUG`] as string | undefined) ?? `backup-agent-${job}`;
+    let healthcheck: Secret | undefined;
+    if (url !== undefined) healthcheck = new Secret(url.replace(/\/$/, ""));
+    else if (pingKey) healthcheck = new Secret(`${base}${pingKey.reveal()}/${encodeURIComponent(slug)}`);
+    if (healthcheck && pingKey && v.BACKUP_HC_CREATE && url === undefined) {
+      healthcheck = new Secret(`${healthcheck.reveal()}?create=1`);
+    }
+    jobs[job] = {
+      timeoutMs: (v[`BACKUP_${upper}_TIMEOUT`] as number | undefined) ?? (v.BACKUP_JOB_TIMEOUT as number),
+      healthcheck,
+    };
+  }
+  const repository = v.RESTIC_REPOSITORY as string;
+  return {
+    restic: {
+      repository: new Secret(repository),
+      repositoryDisplay: repository.replace(/(\/\/[^:/@]+:)[^@/]*@/, "$1[redacted]@"),
+      password: v.RESTIC_PASSWORD as Secret,
+      binary: v.RESTIC_BINARY as string,
+      host: v.BACKUP_HOST as string,
+    },
+    schedule,
+    timezone: v.BACKUP_TIMEZONE as string,
+    http: v.BACKUP_HTTP_LISTEN as ListenAddress | undefined,
+    log: { level: v.BACKUP_LOG_LEVEL as string, format: v.BACKUP_LOG_FORMAT as Config["log"]["format"] },
+    shutdownGraceMs: v.BACKUP_SHUTDOWN_GRACE as number,
+    healthchecks: { timeoutMs: v.BACKUP_HC_TIMEOUT as number, retries: v.BACKUP_HC_RETRIES as number },
+    jobs,
+  };
+}

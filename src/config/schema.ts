@@ -1,0 +1,114 @@
+// Every environment variable the agent reads, with its schema and its one-line documentation.
+import type { z } from "zod";
+import { JOB_NAMES } from "../core/job.js";
+import * as f from "./fields.js";
+
+export interface VariableSpec {
+  readonly schema: z.ZodType;
+  readonly doc: string;
+  readonly fallback?: string;
+  /** Shown redacted everywhere; also read from NAME_FILE. */
+  readonly secret?: boolean;
+  /** Also read from NAME_FILE (implied by secret). */
+  readonly file?: boolean;
+}
+
+const jobVariables: Record<string, VariableSpec> = {};
+for (const job of JOB_NAMES) {
+  const upper = job.toUpperCase();
+  jobVariables[`BACKUP_${upper}_TIMEOUT`] = {
+    schema: f.optionalDuration(),
+    doc: `Timeout of one \`${job}\` run; overrides BACKUP_JOB_TIMEOUT.`,
+  };
+  jobVariables[`BACKUP_HC_${upper}_URL`] = {
+    schema: f.httpUrl().optional(),
+    doc: `healthchecks.io check URL for \`${job}\` (e.g. https://hc-ping.com/<uuid>).`,
+    secret: true,
+  };
+  jobVariables[`BACKUP_HC_${upper}_SLUG`] = {
+    schema: f.optionalText(),
+    fallback: `backup-agent-${job}`,
+    doc: `Check slug for \`${job}\` when BACKUP_HC_PING_KEY is set.`,
+  };
+}
+
+export const VARIABLES: Record<string, VariableSpec> = {
+  RESTIC_REPOSITORY: {
+    schema: f.text(),
+    doc: "Local restic repository (a path, or any restic backend such as `rest:http://host:8000/`). Required.",
+    file: true,
+  },
+  RESTIC_PASSWORD: { schema: f.secret(), doc: "Password of the repository. Required.", secret: true },
+  RESTIC_BINARY: {
+    schema: f.text().default("restic"),
+    fallback: "restic",
+    doc: "The restic executable (0.18 or newer).",
+  },
+  BACKUP_HOST: {
+    schema: f.text().default("backup-agent"),
+    fallback: "backup-agent",
+    doc: "The restic `--host` of every snapshot. Keep it stable: retention groups by it.",
+  },
+  BACKUP_CRONTAB: {
+    schema: f.optionalText(),
+    fallback: "(the embedded schedule, see crontab.example)",
+    doc: "Path of the schedule file.",
+  },
+  BACKUP_TIMEZONE: {
+    schema: f.timezone(process.env.TZ || "UTC"),
+    fallback: "$TZ, else UTC",
+    doc: "Time zone the schedule runs in.",
+  },
+  BACKUP_HTTP_LISTEN: {
+    schema: f.listenAddress("0.0.0.0:9180"),
+    fallback: "0.0.0.0:9180",
+    doc: "Address of `/metrics`, `/healthz` (daemon only); `off` disables it.",
+  },
+  BACKUP_LOG_LEVEL: {
+    schema: f.oneOf(["trace", "debug", "info", "warn", "error", "fatal"], "info"),
+    fallback: "info",
+    doc: "Log level.",
+  },
+  BACKUP_LOG_FORMAT: {
+    schema: f.oneOf(["auto", "json", "pretty"], "auto"),
+    fallback: "auto",
+    doc: "`json` lines, `pretty` text, or `auto` (pretty on a TTY, else JSON).",
+  },
+  BACKUP_JOB_TIMEOUT: { schema: f.duration("6h"), fallback: "6h", doc: "Timeout of one run of any job." },
+  BACKUP_SHUTDOWN_GRACE: {
+    schema: f.duration("60s"),
+    fallback: "60s",
+    doc: "On SIGTERM/SIGINT, how long running jobs may finish before they are aborted.",
+  },
+  BACKUP_HC_BASE_URL: {
+    schema: f.httpUrl().default("https://hc-ping.com/"),
+    fallback: "https://hc-ping.com/",
+    doc: "Ping base for ping-key checks (self-hosted: `https://hc.example.com/ping/`).",
+  },
+  BACKUP_HC_PING_KEY: {
+    schema: f.secret().optional(),
+    doc: "Project ping key: each job pings `<base>/<key>/<slug>`.",
+    secret: true,
+  },
+  BACKUP_HC_CREATE: {
+    schema: f.boolean(false),
+    fallback: "false",
+    doc: "With a ping key, create missing checks (`?create=1`).",
+  },
+  BACKUP_HC_TIMEOUT: { schema: f.duration("10s"), fallback: "10s", doc: "Timeout of one ping attempt." },
+  BACKUP_HC_RETRIES: {
+    schema: f.integer(0, 10, 3),
+    fallback: "3",
+    doc: "Retries of a failed ping, with exponential backoff.",
+  },
+  ...jobVariables,
+};
+
+export function isSecretVariable(name: string): boolean {
+  return VARIABLES[name]?.secret === true;
+}
+
+export function acceptsFile(name: string): boolean {
+  const spec = VARIABLES[name];
+  return spec?.secret === true || spec?.file === true;
+}

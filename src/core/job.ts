@@ -1,0 +1,67 @@
+// What a job is, what it is given for one run, and the catalogue of job names and flags.
+import type { Logger } from "pino";
+
+export const JOB_NAMES = ["postgres", "backup", "offsite", "verify", "check"] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+export interface JobSpec {
+  readonly name: JobName;
+  readonly summary: string;
+  /** Boolean flags the job accepts, without the leading dashes. */
+  readonly flags: readonly string[];
+}
+
+export const JOB_SPECS: Record<JobName, JobSpec> = {
+  postgres: { name: "postgres", summary: "CHECKPOINT and pg_dump of every PostgreSQL target", flags: [] },
+  backup: {
+    name: "backup",
+    summary: "every target and volume, then retention and a data-subset check",
+    flags: ["prune", "check"],
+  },
+  offsite: { name: "offsite", summary: "copy the repository offsite, retention there", flags: ["prune"] },
+  verify: {
+    name: "verify",
+    summary: "restore the latest backups into throwaway containers and query them",
+    flags: [],
+  },
+  check: { name: "check", summary: "initialise the repository when absent, then restic check", flags: [] },
+};
+
+export function isJobName(name: string): name is JobName {
+  return (JOB_NAMES as readonly string[]).includes(name);
+}
+
+export type JobFlags = ReadonlySet<string>;
+
+/**
+ * Parses `--prune --check` for a job. Returns the flags, or a message naming the first bad one.
+ */
+export function parseJobFlags(job: JobName, args: readonly string[]): JobFlags | string {
+  const allowed = JOB_SPECS[job].flags;
+  const flags = new Set<string>();
+  for (const arg of args) {
+    const name = arg.startsWith("--") ? arg.slice(2) : undefined;
+    if (name === undefined || !allowed.includes(name)) {
+      const expected = allowed.length ? allowed.map((f) => `--${f}`).join(", ") : "no flags";
+      return `job "${job}" does not take "${arg}" (expected ${expected})`;
+    }
+    flags.add(name);
+  }
+  return flags;
+}
+
+/** What one run of a job is given. The signal fires on timeout and on shutdown. */
+export interface RunContext {
+  readonly runId: string;
+  readonly job: JobName;
+  readonly flags: JobFlags;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly startedAt: Date;
+}
+
+export interface Job {
+  readonly name: JobName;
+  /** Resolves when the job succeeded; rejects with what failed. Must stop promptly once ctx.signal aborts. */
+  run(ctx: RunContext): Promise<void>;
+}

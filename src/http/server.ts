@@ -1,0 +1,43 @@
+// /metrics (Prometheus text), /healthz (the daemon answers and its scheduler runs).
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import type { ListenAddress } from "../config/fields.js";
+import type { Metrics } from "../report/metrics.js";
+
+export interface HttpDeps {
+  metrics: Metrics;
+  health: () => { ok: boolean; [key: string]: unknown };
+  log: Logger;
+}
+
+export async function startHttp(address: ListenAddress, deps: HttpDeps): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://agent").pathname;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end();
+    } else if (path === "/metrics") {
+      deps.metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": deps.metrics.registry.contentType }).end(text),
+        (error: unknown) => {
+          deps.log.error({ err: error }, "collecting metrics failed");
+          res.writeHead(500).end();
+        },
+      );
+    } else if (path === "/healthz") {
+      const health = deps.health();
+      res
+        .writeHead(health.ok ? 200 : 503, { "content-type": "application/json" })
+        .end(JSON.stringify(health));
+    } else {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics or /healthz\n");
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(address.port, address.host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  deps.log.info({ address: `${bound.address}:${bound.port}` }, "serving /metrics and /healthz");
+  return server;
+}

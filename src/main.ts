@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// argv -> command. The only process.exit of the program.
+import { buildApp, VERSION } from "./cli/app.js";
+import { checkConfigCommand } from "./cli/check-config.js";
+import { daemonCommand } from "./cli/daemon.js";
+import { runCommand } from "./cli/run.js";
+import { loadConfig } from "./config/load.js";
+import { BackupError, ConfigError, describeError } from "./core/errors.js";
+import { JOB_SPECS } from "./core/job.js";
+
+const USAGE = `backup-agent ${VERSION}: backups of a Docker Compose host into restic
+
+Usage:
+  backup-agent daemon                 run the schedule; serve /metrics and /healthz
+  backup-agent run <job> [flags]      run one job now (${Object.keys(JOB_SPECS).join(", ")})
+  backup-agent check-config           print the resolved configuration, secrets redacted
+  backup-agent version
+
+Configuration comes from environment variables; see the README.
+Exit codes: 0 ok, 1 a run failed, 64 bad usage, 78 bad configuration.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv.length ? argv : ["daemon"];
+  switch (command) {
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE);
+      return 0;
+    case "version":
+    case "--version":
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case "check-config":
+      return checkConfigCommand(loadConfig());
+    case "daemon":
+      return daemonCommand(buildApp(loadConfig()));
+    case "run":
+      return runCommand(buildApp(loadConfig()), rest);
+    default:
+      process.stderr.write(`backup-agent: unknown command "${command}"\n\n${USAGE}`);
+      return 64;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`backup-agent: ${error.message}\n`);
+      process.exit(ConfigError.EXIT_CODE);
+    }
+    process.stderr.write(`backup-agent: ${describeError(error)}\n`);
+    process.exit(error instanceof BackupError && error.exitCode === 64 ? 64 : 1);
+  },
+);

@@ -1,0 +1,91 @@
+// healthchecks.io pings: /start?rid=, then success or /fail with a body. Never blocks or fails a run.
+
+import type { Logger } from "pino";
+import { Agent, RetryAgent, request } from "undici";
+import type { Secret } from "../config/secret.js";
+
+export type PingKind = "start" | "success" | "fail";
+
+export interface HealthchecksOptions {
+  timeoutMs: number;
+  retries: number;
+  log: Logger;
+  /** Called once a ping has failed after every retry. */
+  onGiveUp?: (job: string, kind: PingKind) => void;
+}
+
+export class Healthchecks {
+  readonly #dispatcher: RetryAgent;
+  readonly #pending = new Set<Promise<void>>();
+  readonly #options: HealthchecksOptions;
+
+  constructor(options: HealthchecksOptions) {
+    this.#options = options;
+    const t = options.timeoutMs;
+    this.#dispatcher = new RetryAgent(
+      new Agent({ connect: { timeout: t }, headersTimeout: t, bodyTimeout: t }),
+      {
+        maxRetries: options.retries,
+        minTimeout: 1000,
+        maxTimeout: 10_000,
+        timeoutFactor: 2,
+        methods: ["POST"],
+        errorCodes: [
+          "ECONNRESET",
+          "ECONNREFUSED",
+          "ENOTFOUND",
+          "ENETDOWN",
+          "ENETUNREACH",
+          "EHOSTDOWN",
+          "EHOSTUNREACH",
+          "EPIPE",
+          "UND_ERR_SOCKET",
+          "UND_ERR_CONNECT_TIMEOUT",
+          "UND_ERR_HEADERS_TIMEOUT",
+          "UND_ERR_BODY_TIMEOUT",
+        ],
+      },
+    );
+  }
+
+  /**
+   * Sends a ping in the background and returns at once. `check` is the check's URL; rid pairs
+   * a start with its finish. The URL is a secret: it never reaches a log line.
+   */
+  ping(job: string, check: Secret | undefined, kind: PingKind, rid: string, body = ""): void {
+    if (!check) return;
+    const url = new URL(check.reveal());
+    if (kind !== "success") url.pathname = `${url.pathname.replace(/\/$/, "")}/${kind}`;
+    url.searchParams.set("rid", rid);
+    const sent = this.#send(url, body).catch((error: unknown) => {
+      const code = (error as { code?: string }).code ?? (error as Error).name;
+      this.#options.log.warn({ job, kind, code }, "healthchecks ping failed after retries");
+      this.#options.onGiveUp?.(job, kind);
+    });
+    this.#pending.add(sent);
+    void sent.finally(() => this.#pending.delete(sent));
+  }
+
+  async #send(url: URL, body: string): Promise<void> {
+    const response = await request(url, {
+      method: "POST",
+      body,
+      headers: { "content-type": "text/plain; charset=utf-8", "user-agent": "backup-agent" },
+      dispatcher: this.#dispatcher,
+    });
+    await response.body.dump();
+    if (response.statusCode >= 400) {
+      throw Object.assign(new Error(`HTTP ${response.statusCode}`), { code: `HTTP_${response.statusCode}` });
+    }
+  }
+
+  /** Waits up to ms for pings in flight (before a CLI run exits or the daemon stops). */
+  async flush(ms: number): Promise<void> {
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+    await Promise.race([Promise.allSettled([...this.#pending]), timer]);
+  }
+
+  async close(): Promise<void> {
+    await this.#dispatcher.close();
+  }
+}

@@ -1,0 +1,45 @@
+// pino to stdout (JSON, or readable text on a TTY), plus the per-run tails for healthchecks.
+import pino, { type Logger } from "pino";
+import pretty from "pino-pretty";
+import { LogTails } from "./logtail.js";
+
+export interface LoggerOptions {
+  level: string;
+  format: "auto" | "json" | "pretty";
+  /** Where lines go; stdout unless a test says otherwise. */
+  destination?: NodeJS.WritableStream;
+}
+
+/** Field names that never reach a log line, whatever a caller passes. */
+export const REDACT_PATHS = [
+  "password",
+  "*.password",
+  "apiKey",
+  "*.apiKey",
+  "authorization",
+  "*.authorization",
+  "env",
+  "*.env",
+];
+
+export function createLogger(options: LoggerOptions): { logger: Logger; tails: LogTails } {
+  const out = options.destination ?? process.stdout;
+  const readable =
+    options.format === "pretty" || (options.format === "auto" && process.stdout.isTTY === true);
+  const main = readable
+    ? pretty({ destination: out as never, colorize: process.stdout.isTTY === true, sync: true })
+    : out;
+  const tails = new LogTails();
+  const logger = pino(
+    {
+      level: options.level,
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      base: { pid: process.pid },
+    },
+    pino.multistream([
+      { level: options.level as pino.Level, stream: main },
+      { level: "info", stream: tails },
+    ]),
+  );
+  return { logger, tails };
+}

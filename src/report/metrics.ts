@@ -1,0 +1,69 @@
+// The prom-client registry and the per-job series. Names are documented in the README; keep them stable.
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { JobName } from "../core/job.js";
+
+export type RunResult = "success" | "failure" | "timeout" | "aborted";
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly jobLastRun = new Gauge({
+    name: "backup_job_last_run_timestamp_seconds",
+    help: "When the job's last run finished, whatever its result (Unix time).",
+    labelNames: ["job"],
+    registers: [this.registry],
+  });
+  readonly jobLastSuccess = new Gauge({
+    name: "backup_job_last_success_timestamp_seconds",
+    help: "When the job last finished successfully (Unix time).",
+    labelNames: ["job"],
+    registers: [this.registry],
+  });
+  readonly jobDuration = new Gauge({
+    name: "backup_job_duration_seconds",
+    help: "How long the job's last run took.",
+    labelNames: ["job"],
+    registers: [this.registry],
+  });
+  readonly jobRuns = new Counter({
+    name: "backup_job_runs_total",
+    help: "Runs of the job by result: success, failure, timeout, aborted.",
+    labelNames: ["job", "result"],
+    registers: [this.registry],
+  });
+  readonly jobRunning = new Gauge({
+    name: "backup_job_running",
+    help: "1 while the job runs.",
+    labelNames: ["job"],
+    registers: [this.registry],
+  });
+  readonly jobSkipped = new Counter({
+    name: "backup_job_skipped_total",
+    help: "Runs not started because the previous run of the same job was still running.",
+    labelNames: ["job"],
+    registers: [this.registry],
+  });
+  readonly pingFailures = new Counter({
+    name: "backup_healthchecks_ping_failures_total",
+    help: "healthchecks pings that failed after every retry.",
+    labelNames: ["job", "kind"],
+    registers: [this.registry],
+  });
+  readonly info = new Gauge({
+    name: "backup_agent_info",
+    help: "Always 1; labels carry the agent's version.",
+    labelNames: ["version"],
+    registers: [this.registry],
+  });
+
+  constructor(jobs: readonly JobName[], version: string) {
+    collectDefaultMetrics({ register: this.registry });
+    this.info.set({ version }, 1);
+    for (const job of jobs) {
+      this.jobRunning.set({ job }, 0);
+      for (const result of ["success", "failure", "timeout", "aborted"] satisfies RunResult[]) {
+        this.jobRuns.inc({ job, result }, 0);
+      }
+    }
+  }
+}

@@ -1,0 +1,59 @@
+// Runs restic with the repository and password in the child's env (never argv), cancellable.
+import { execa, type Options, type ResultPromise } from "execa";
+import type { Secret } from "../config/secret.js";
+import { resticError, stderrSummary } from "./errors.js";
+
+export interface ResticEnv {
+  binary: string;
+  repository: Secret;
+  password: Secret;
+  /** Extra env for this command only (e.g. RESTIC_FROM_REPOSITORY for copy). */
+  extra?: Record<string, string>;
+}
+
+/** The child's environment: ours, minus any RESTIC_* of the parent that could contradict it. */
+export function resticChildEnv(env: ResticEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith("RESTIC_")) out[k] = v;
+  }
+  for (const k of ["RESTIC_CACHE_DIR", "RESTIC_COMPRESSION", "RESTIC_PACK_SIZE", "RESTIC_READ_CONCURRENCY"]) {
+    const v = process.env[k];
+    if (v !== undefined) out[k] = v;
+  }
+  out.RESTIC_REPOSITORY = env.repository.reveal();
+  out.RESTIC_PASSWORD = env.password.reveal();
+  return { ...out, ...env.extra };
+}
+
+export function spawnRestic(
+  env: ResticEnv,
+  args: readonly string[],
+  signal: AbortSignal,
+  options: Options = {},
+): ResultPromise {
+  return execa(env.binary, args, {
+    env: resticChildEnv(env),
+    extendEnv: false,
+    cancelSignal: signal,
+    forceKillAfterDelay: 10_000,
+    reject: false,
+    stdin: "ignore",
+    ...options,
+  });
+}
+
+/** Runs `restic args…` to completion; returns stdout, or throws the typed error for its exit code. */
+export async function runRestic(
+  env: ResticEnv,
+  args: readonly string[],
+  signal: AbortSignal,
+): Promise<string> {
+  const result = await spawnRestic(env, args, signal);
+  if (result.exitCode === 0) return String(result.stdout);
+  throw resticError(args[0] ?? "", result.exitCode, stderrSummary(String(result.stderr)), {
+    isCanceled: result.isCanceled,
+    timedOut: result.timedOut,
+    cause: result.isCanceled ? signal.reason : undefined,
+  });
+}
