@@ -29,13 +29,15 @@ type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
-  const raw = readFiles(env, problems);
+  const reported = new Set<string>();
+  const raw = readFiles(env, problems, reported);
 
   const shape = Object.fromEntries(Object.entries(VARIABLES).map(([name, spec]) => [name, spec.schema]));
   const parsed = z.object(shape).safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0]);
+      if (reported.has(name)) continue;
       problems.push(`${name}: ${issue.message}; got ${show(name, raw[name])}`);
     }
   }
@@ -53,13 +55,14 @@ export function loadConfig(env: Env = process.env): Config {
 }
 
 /** NAME_FILE wins when NAME is unset; both set is a problem, as is an unreadable file. */
-function readFiles(env: Env, problems: string[]): Env {
+function readFiles(env: Env, problems: string[], reported: Set<string>): Env {
   const raw: Env = {};
   for (const name of Object.keys(VARIABLES)) {
     const direct = env[name];
     const fileVar = `${name}_FILE`;
     const file = acceptsFile(name) ? env[fileVar] : undefined;
     if (direct !== undefined && file !== undefined) {
+      reported.add(name);
       problems.push(
         `${name}: set either ${name} or ${fileVar}, not both; got ${show(name, direct)} and ${fileVar}="${file}"`,
       );
@@ -73,6 +76,7 @@ function readFiles(env: Env, problems: string[]): Env {
       // Files written by editors and `echo` end in a newline that is not part of the secret.
       raw[name] = readFileSync(file, "utf8").replace(/\r?\n$/, "");
     } catch (error) {
+      reported.add(name);
       problems.push(
         `${fileVar}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? error}); got "${file}"`,
       );

@@ -23,7 +23,7 @@ export interface RunnerDeps {
   log: Logger;
   tails: LogTails;
   metrics: Metrics;
-  healthchecks: Healthchecks;
+  healthchecks: Pick<Healthchecks, "ping">;
   now?: () => number;
 }
 

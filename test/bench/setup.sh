@@ -120,17 +120,15 @@ TRIXIE_OPTS=(
 	-o "Dir::State::Lists=$TRIXIE_APT/lists"
 	-o "Dir::Cache=$TRIXIE_APT/cache"
 )
-trixie_lists_ready=0
-# Prints the path of the downloaded .deb for a trixie package.
+trixie_update() {
+	mkdir -p "$TRIXIE_APT/lists/partial" "$TRIXIE_APT/cache/archives/partial" "$TRIXIE_APT/debs"
+	echo "deb [signed-by=$KEYRING] $DEBIAN_MIRROR trixie main" >"$TRIXIE_APT/sources.list"
+	log "apt-get update (trixie lists, private to $TRIXIE_APT)"
+	apt-get "${TRIXIE_OPTS[@]}" -qq update || die "apt-get update of trixie lists failed"
+}
+# Downloads a trixie package (after trixie_update); prints the .deb's path.
 trixie_fetch() {
 	local pkg=$1 deb
-	if [ "$trixie_lists_ready" = 0 ]; then
-		mkdir -p "$TRIXIE_APT/lists/partial" "$TRIXIE_APT/cache/archives/partial" "$TRIXIE_APT/debs"
-		echo "deb [signed-by=$KEYRING] $DEBIAN_MIRROR trixie main" >"$TRIXIE_APT/sources.list"
-		log "apt-get update (trixie lists, private to $TRIXIE_APT)" >&2
-		apt-get "${TRIXIE_OPTS[@]}" -qq update >&2 || die "apt-get update of trixie lists failed"
-		trixie_lists_ready=1
-	fi
 	rm -f "$TRIXIE_APT/debs/${pkg}"_*.deb
 	# apt drops to _apt for downloads; let it write here.
 	if id _apt >/dev/null 2>&1; then chown _apt "$TRIXIE_APT/debs"; fi
@@ -148,7 +146,14 @@ restic_ok() {
 	[ -n "$v" ] && dpkg --compare-versions "$v" ge 0.18
 }
 
-if ! restic_ok; then
+need_restic=0 need_compose=0
+restic_ok || need_restic=1
+docker compose version >/dev/null 2>&1 || need_compose=1
+if [ "$need_restic" = 1 ] || [ "$need_compose" = 1 ]; then
+	trixie_update
+fi
+
+if [ "$need_restic" = 1 ]; then
 	deb=$(trixie_fetch restic)
 	x=$BENCH_WORK_DIR/x-restic
 	rm -rf "$x" && dpkg -x "$deb" "$x"
@@ -159,7 +164,7 @@ if ! restic_ok; then
 	log "installed restic $(restic_version) to /usr/local/bin/restic"
 fi
 
-if ! docker compose version >/dev/null 2>&1; then
+if [ "$need_compose" = 1 ]; then
 	deb=$(trixie_fetch docker-compose)
 	x=$BENCH_WORK_DIR/x-compose
 	rm -rf "$x" && dpkg -x "$deb" "$x"
