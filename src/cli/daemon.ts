@@ -33,9 +33,11 @@ export async function daemonCommand(app: App): Promise<number> {
   }
   scheduler.start(config.schedule.entries, config.timezone);
 
+  // Listeners stay registered until exit: execa's cleanup handler re-raises a signal nobody else
+  // listens to, which would kill the process in the middle of the graceful stop.
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
+    process.on("SIGTERM", () => resolve("SIGTERM"));
+    process.on("SIGINT", () => resolve("SIGINT"));
   });
   stopping = true;
   log.info({ signal }, "stopping: no new runs");

@@ -15,8 +15,8 @@ export async function runCommand(app: App, args: readonly string[]): Promise<num
   if (typeof flags === "string") throw new BackupError(`run: ${flags}`, { exitCode: 64 });
 
   const onSignal = () => void app.runner.shutdown(0);
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     const outcome = await app.runner.run(name, flags, "cli");
     return outcome.result === "success" ? 0 : 1;
