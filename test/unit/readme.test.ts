@@ -1,0 +1,24 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { VARIABLES } from "../../src/config/schema.js";
+import { JOB_NAMES } from "../../src/core/job.js";
+import { Metrics } from "../../src/report/metrics.js";
+
+const readme = readFileSync("README.md", "utf8");
+
+describe("README", () => {
+  it("documents every configuration variable", () => {
+    const documented = (name: string) =>
+      readme.includes(`\`${name}\``) ||
+      readme.includes(`\`${name.replace(/_(POSTGRES|BACKUP|OFFSITE|VERIFY|CHECK)_/, "_<JOB>_")}\``);
+    expect(Object.keys(VARIABLES).filter((name) => !documented(name))).toEqual([]);
+  });
+
+  it("documents every backup_ metric", async () => {
+    const metrics = new Metrics(JOB_NAMES, "test");
+    const names = (await metrics.registry.getMetricsAsJSON())
+      .map((m) => m.name)
+      .filter((n) => n.startsWith("backup_"));
+    expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+  });
+});
