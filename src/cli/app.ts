@@ -3,10 +3,12 @@ import { createRequire } from "node:module";
 import type { Config } from "../config/load.js";
 import { JOB_NAMES } from "../core/job.js";
 import { Runner } from "../core/runner.js";
+import { DockerodeEngine } from "../docker/dockerode-engine.js";
 import { buildJobs } from "../jobs/registry.js";
 import { Healthchecks } from "../report/healthchecks.js";
 import { createLogger } from "../report/logger.js";
 import { Metrics } from "../report/metrics.js";
+import { TargetMetrics } from "../report/target-metrics.js";
 import { ResticRepository } from "../restic/repository.js";
 
 export const VERSION: string = (createRequire(import.meta.url)("../../package.json") as { version: string })
@@ -24,9 +26,20 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
     { binary: config.restic.binary, repository: config.restic.repository, password: config.restic.password },
     config.restic.repositoryDisplay,
   );
-  const jobs = buildJobs({ repository });
+  const engine = new DockerodeEngine();
+  const targetMetrics = new TargetMetrics(metrics.registry);
+  const jobs = buildJobs({
+    repository,
+    engine,
+    host: config.restic.host,
+    metrics: targetMetrics,
+    project: config.targets.project,
+    expected: config.targets.expected,
+    concurrency: config.targets.concurrency,
+    checkSubset: config.targets.checkSubset,
+  });
   const runner = new Runner({ jobs, jobConfig: config.jobs, log: logger, tails, metrics, healthchecks });
-  return { config, logger, metrics, healthchecks, repository, runner, jobs };
+  return { config, logger, metrics, targetMetrics, healthchecks, repository, engine, runner, jobs };
 }
 
 export type App = ReturnType<typeof buildApp>;

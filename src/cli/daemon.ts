@@ -2,6 +2,8 @@
 import type { Server } from "node:http";
 import { BackupError } from "../core/errors.js";
 import { startHttp } from "../http/server.js";
+import { ResticNoRepositoryError } from "../restic/errors.js";
+import { listSnapshots } from "../restic/snapshots.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { App } from "./app.js";
 
@@ -49,4 +51,16 @@ export async function daemonCommand(app: App): Promise<number> {
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   log.info("stopped");
   return 0;
+}
+
+/** Freshness comes from the repository: a restart neither resets nor fakes "last success". */
+async function restoreMetrics(app: App): Promise<void> {
+  try {
+    const snapshots = await listSnapshots(app.repository.env, AbortSignal.timeout(120_000));
+    const series = app.targetMetrics.fillFromSnapshots(snapshots);
+    app.logger.info({ snapshots: snapshots.length, series }, "target metrics filled from the repository");
+  } catch (error) {
+    const level = error instanceof ResticNoRepositoryError ? "info" : "error";
+    app.logger[level]({ err: error }, "could not read snapshots: target metrics start empty");
+  }
 }

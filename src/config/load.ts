@@ -17,6 +17,7 @@ export interface JobConfig {
 export interface Config {
   restic: { repository: Secret; repositoryDisplay: string; password: Secret; binary: string; host: string };
   schedule: { source: string; entries: CrontabEntry[] };
+  targets: { project: string | undefined; expected: string[]; concurrency: number; checkSubset: string };
   timezone: string;
   http: ListenAddress | undefined;
   log: { level: string; format: "auto" | "json" | "pretty" };
@@ -138,6 +139,15 @@ function build(v: Record<string, unknown>, schedule: Config["schedule"]): Config
       host: v.BACKUP_HOST as string,
     },
     schedule,
+    targets: {
+      project: v.BACKUP_COMPOSE_PROJECT as string | undefined,
+      expected: ((v.BACKUP_EXPECTED_TARGETS as string | undefined) ?? "")
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+      concurrency: v.BACKUP_CONCURRENCY as number,
+      checkSubset: v.BACKUP_CHECK_SUBSET as string,
+    },
     timezone: v.BACKUP_TIMEZONE as string,
     http: v.BACKUP_HTTP_LISTEN as ListenAddress | undefined,
     log: { level: v.BACKUP_LOG_LEVEL as string, format: v.BACKUP_LOG_FORMAT as Config["log"]["format"] },

@@ -49,6 +49,25 @@ export const VARIABLES: Record<string, VariableSpec> = {
     fallback: "backup-agent",
     doc: "The restic `--host` of every snapshot. Keep it stable: retention groups by it.",
   },
+  BACKUP_COMPOSE_PROJECT: {
+    schema: f.optionalText(),
+    fallback: "the agent's own Compose project, else every project",
+    doc: "Which Compose project's labelled containers are targets: a project name, or `*` for all.",
+  },
+  BACKUP_EXPECTED_TARGETS: {
+    schema: f.optionalText(),
+    doc: "Targets that must exist, as `kind/name` (e.g. `postgres/db,postgres/auth-db`): a missing one fails the run.",
+  },
+  BACKUP_CONCURRENCY: {
+    schema: f.integer(1, 16, 2),
+    fallback: "2",
+    doc: "How many targets are backed up at once.",
+  },
+  BACKUP_CHECK_SUBSET: {
+    schema: f.text().default("5%"),
+    fallback: "5%",
+    doc: "What `backup --check` reads: `restic check --read-data-subset` (`5%`, `1/7`, `500M`).",
+  },
   BACKUP_CRONTAB: {
     schema: f.optionalText(),
     fallback: "(the embedded schedule, see crontab.example)",

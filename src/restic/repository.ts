@@ -4,10 +4,26 @@ import { type ResticEnv, runRestic } from "./command.js";
 import { ResticNoRepositoryError } from "./errors.js";
 
 export class ResticRepository {
+  #version: Promise<string> | undefined;
+
   constructor(
     readonly env: ResticEnv,
     readonly display: string,
   ) {}
+
+  /**
+   * The file name a stdin snapshot stores, from its path parts. restic 0.18.0 cannot store a stdin
+   * file below a directory (restic#5324, fixed in 0.18.1), so there the parts are joined with "__".
+   */
+  async stdinFilename(parts: readonly string[], signal: AbortSignal): Promise<string> {
+    this.#version ??= this.version(signal);
+    return (await this.#version) === "0.18.0" ? parts.join("__") : parts.join("/");
+  }
+
+  /** Removes stale locks only (older than 30 minutes, or left by a dead process on this host). */
+  async unlock(signal: AbortSignal): Promise<void> {
+    await runRestic(this.env, ["unlock", "--quiet"], signal);
+  }
 
   /** `restic version` → "0.18.0". */
   async version(signal: AbortSignal): Promise<string> {

@@ -1,0 +1,47 @@
+// The narrow view of the Docker Engine that targets need. Implemented over dockerode in dockerode-engine.ts.
+import type { Writable } from "node:stream";
+
+export interface ContainerInfo {
+  id: string;
+  /** Container name without the leading slash. */
+  name: string;
+  /** Compose service, or the container name outside Compose. */
+  service: string;
+  project: string | undefined;
+  labels: Record<string, string>;
+  env: Record<string, string>;
+  image: string;
+  running: boolean;
+  /** Docker's state word: running, exited, paused, restarting, … */
+  state: string;
+}
+
+export interface ExecOptions {
+  env?: string[];
+  user?: string;
+  signal: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  /** The last 64 kB of stderr. */
+  stderr: string;
+}
+
+export interface Engine {
+  /** Containers carrying the label (running or not), optionally only those of one Compose project. */
+  listContainers(label: string, project?: string): Promise<ContainerInfo[]>;
+  /** The container, or undefined when it does not exist. */
+  inspect(idOrName: string): Promise<ContainerInfo | undefined>;
+  /**
+   * Runs cmd in the container and streams its stdout into `stdout` with backpressure. Resolves once
+   * the stream has ended *and* Docker reports an exit code; never ends `stdout`.
+   */
+  exec(id: string, cmd: readonly string[], stdout: Writable, options: ExecOptions): Promise<ExecResult>;
+  /** Runs cmd and collects its stdout as text (for small outputs such as psql queries). */
+  execText(
+    id: string,
+    cmd: readonly string[],
+    options: ExecOptions,
+  ): Promise<ExecResult & { stdout: string }>;
+}

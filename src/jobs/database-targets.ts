@@ -1,0 +1,70 @@
+// The database step shared by the `postgres` and `backup` jobs: discover, check expectations, back up
+// every target under the concurrency limit. A failed target never stops the others; the step fails
+// naming each.
+import { AggregateBackupError, BackupError } from "../core/errors.js";
+import type { RunContext } from "../core/job.js";
+import { settleWithLimit } from "../core/limit.js";
+import { resolveProject } from "../docker/project.js";
+import { backupPostgres, type PostgresDeps } from "../targets/postgres/backup.js";
+import { discoverPostgres } from "../targets/postgres/discover.js";
+
+export interface DatabaseStepDeps extends PostgresDeps {
+  project: string | undefined;
+  expected: readonly string[];
+  concurrency: number;
+}
+
+export async function backupDatabaseTargets(deps: DatabaseStepDeps, ctx: RunContext): Promise<void> {
+  const scope = await resolveProject(deps.engine, deps.project);
+  const targets = await discoverPostgres(deps.engine, scope.project);
+  ctx.log.info(
+    {
+      scope: scope.project ?? "*",
+      why: scope.reason,
+      targets: targets.map((t) => `${t.name} (${t.container.name})`),
+    },
+    `${targets.length} PostgreSQL target(s) found`,
+  );
+  const errors: Error[] = [];
+  for (const expected of deps.expected.filter((e) => e.startsWith("postgres/"))) {
+    const name = expected.slice("postgres/".length);
+    if (!targets.some((t) => t.name === name)) {
+      deps.metrics.failure({ kind: "postgres", target: name, database: "" });
+      errors.push(
+        new BackupError(`postgres target "${name}" is expected but no labelled container exists`, {
+          target: name,
+        }),
+      );
+    }
+  }
+  const seen = new Set<string>();
+  for (const target of targets) {
+    if (seen.has(target.name)) {
+      target.problems.push(
+        `more than one labelled container serves "${target.name}": label only one replica`,
+      );
+    }
+    seen.add(target.name);
+  }
+  if (targets.length === 0 && errors.length === 0) {
+    ctx.log.warn(
+      { scope: scope.project ?? "*" },
+      "no container is labelled backup-agent.postgres=true: no database was backed up",
+    );
+  }
+  const results = await settleWithLimit(targets, deps.concurrency, (target) =>
+    backupPostgres(target, deps, ctx).catch((error: unknown) => {
+      deps.metrics.failure({ kind: "postgres", target: target.name, database: "" });
+      throw error;
+    }),
+  );
+  for (const result of results) {
+    if (result.status === "rejected") errors.push(result.reason as Error);
+  }
+  if (errors.length > 0) {
+    throw new AggregateBackupError(
+      `${errors.length} of ${targets.length} PostgreSQL target(s) failed`,
+      errors,
+    );
+  }
+}

@@ -1,0 +1,66 @@
+// PostgreSQL targets from labelled containers: user and databases from the container's own env,
+// overridden by labels. A label that cannot be used is a problem of that target, never ignored.
+import type { ContainerInfo, Engine } from "../../docker/engine.js";
+import { POSTGRES_LABELS as L, labelList } from "../labels.js";
+
+export interface PostgresTarget {
+  kind: "postgres";
+  /** The Compose service (or container name): the target's name in tags, files and metrics. */
+  name: string;
+  container: ContainerInfo;
+  user: string;
+  /** Database the agent connects to for CHECKPOINT and listing databases. */
+  maintenanceDb: string;
+  /** Name of a variable in the container's env that holds the user's password, if one is needed. */
+  passwordEnv: string | undefined;
+  include: string[] | undefined;
+  exclude: string[];
+  /** pg_dump --compress value: 0-9, or on PostgreSQL 16+ e.g. zstd:3 or lz4. */
+  compress: string;
+  globals: boolean;
+  /** Label problems: the target fails with these instead of guessing. */
+  problems: string[];
+}
+
+const COMPRESS = /^(?:[0-9]|(?:gzip|lz4|zstd|none)(?::\d{1,2})?)$/;
+
+export function describePostgres(container: ContainerInfo): PostgresTarget {
+  const labels = container.labels;
+  const problems: string[] = [];
+  const ownerUser = container.env.POSTGRES_USER ?? "postgres";
+  const user = labels[L.user] ?? ownerUser;
+  const compress = labels[L.compress] ?? "0";
+  if (!COMPRESS.test(compress)) {
+    problems.push(`label ${L.compress}: expected 0-9, gzip:N, lz4 or zstd:N; got "${compress}"`);
+  }
+  const globalsLabel = labels[L.globals] ?? "true";
+  if (!["true", "false"].includes(globalsLabel)) {
+    problems.push(`label ${L.globals}: expected true or false; got "${globalsLabel}"`);
+  }
+  const passwordLabel = labels[L.passwordEnv];
+  if (passwordLabel !== undefined && container.env[passwordLabel] === undefined) {
+    problems.push(`label ${L.passwordEnv}: the container has no variable "${passwordLabel}"`);
+  }
+  return {
+    kind: "postgres",
+    name: container.service,
+    container,
+    user,
+    maintenanceDb: container.env.POSTGRES_DB ?? ownerUser,
+    passwordEnv: passwordLabel ?? (user === ownerUser ? "POSTGRES_PASSWORD" : undefined),
+    include: labelList(labels[L.databases]),
+    exclude: labelList(labels[L.exclude]) ?? [],
+    compress,
+    globals: globalsLabel !== "false",
+    problems,
+  };
+}
+
+/** Every container labelled backup-agent.postgres=true in scope, running or not. */
+export async function discoverPostgres(
+  engine: Engine,
+  project: string | undefined,
+): Promise<PostgresTarget[]> {
+  const containers = await engine.listContainers(`${L.enable}=true`, project);
+  return containers.map(describePostgres).sort((a, b) => a.name.localeCompare(b.name));
+}
