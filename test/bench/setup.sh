@@ -91,8 +91,9 @@ if ! docker_answers; then
 		rm -f "$DOCKERD_PID"
 		log "starting dockerd (log $DOCKERD_LOG, pid file $DOCKERD_PID)"
 		# setsid + nohup: own session, immune to the caller's SIGHUP, outlives
-		# this script. dockerd writes its own pid file.
-		setsid nohup dockerd --pidfile "$DOCKERD_PID" >>"$DOCKERD_LOG" 2>&1 </dev/null &
+		# this script. dockerd writes its own pid file. 9>&-: it must not
+		# inherit (and hold forever) this script's lock.
+		setsid nohup dockerd --pidfile "$DOCKERD_PID" >>"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
 		dpid=$!
 	fi
 	deadline=$((SECONDS + DOCKERD_TIMEOUT))
@@ -134,7 +135,7 @@ trixie_fetch() {
 	if id _apt >/dev/null 2>&1; then chown _apt "$TRIXIE_APT/debs"; fi
 	(cd "$TRIXIE_APT/debs" && apt-get "${TRIXIE_OPTS[@]}" -qq download "$pkg" >&2) ||
 		die "apt-get download $pkg (trixie) failed"
-	deb=$(ls "$TRIXIE_APT/debs/${pkg}"_*.deb 2>/dev/null | head -n1)
+	deb=$(find "$TRIXIE_APT/debs" -maxdepth 1 -name "${pkg}_*.deb" -print -quit)
 	[ -n "$deb" ] || die "apt-get download $pkg (trixie) left no .deb"
 	printf '%s\n' "$deb"
 }

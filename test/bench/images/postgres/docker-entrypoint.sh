@@ -109,18 +109,21 @@ init_database() {
 	fi
 
 	local f
+	export PGHOST=$sockdir PGPORT=5432   # for init scripts' psql/pg_* calls
 	for f in /docker-entrypoint-initdb.d/*; do
 		[ -e "$f" ] || continue
 		case "$f" in
 			*.sh)
-				if [ -x "$f" ]; then log "running $f"; PGHOST=$sockdir PGPORT=5432 "$f"
-				else log "sourcing $f"; PGHOST=$sockdir PGPORT=5432 . "$f"; fi ;;
+				# shellcheck disable=SC1090
+				if [ -x "$f" ]; then log "running $f"; "$f"
+				else log "sourcing $f"; . "$f"; fi ;;
 			*.sql) log "running $f"; "${psql[@]}" --dbname "$POSTGRES_DB" -f "$f" ;;
 			*.sql.gz) log "running $f"; gzip -dc "$f" | "${psql[@]}" --dbname "$POSTGRES_DB" ;;
 			*) log "ignoring $f" ;;
 		esac
 	done
 
+	unset PGHOST PGPORT
 	as_postgres pg_ctl -D "$PGDATA" -m fast -w stop
 
 	printf "\nlisten_addresses = '*'\n" >>"$PGDATA/postgresql.conf"
