@@ -30,8 +30,9 @@ export interface TestSnapshot {
   tag: Record<string, string>;
 }
 
-export async function snapshots(repo: TestRepo, ...filterTags: string[]): Promise<TestSnapshot[]> {
-  const args = ["snapshots", "--json", "--no-lock", ...filterTags.flatMap((t) => ["--tag", t])];
+/** Snapshots carrying all of the given tags. */
+export async function snapshots(repo: TestRepo, ...allTags: string[]): Promise<TestSnapshot[]> {
+  const args = ["snapshots", "--json", "--no-lock", ...(allTags.length ? ["--tag", allTags.join(",")] : [])];
   const { stdout } = await execa("restic", args, { env: repo.env });
   return ((JSON.parse(stdout) ?? []) as { id: string; paths: string[]; tags?: string[] }[]).map((s) => ({
     id: s.id,
