@@ -3,16 +3,19 @@
 import { buildApp, VERSION } from "./cli/app.js";
 import { checkConfigCommand } from "./cli/check-config.js";
 import { daemonCommand } from "./cli/daemon.js";
+import { planCommand } from "./cli/plan.js";
 import { runCommand } from "./cli/run.js";
 import { loadConfig } from "./config/load.js";
 import { BackupError, ConfigError, describeError } from "./core/errors.js";
 import { JOB_SPECS } from "./core/job.js";
+import { DockerodeEngine } from "./docker/dockerode-engine.js";
 
 const USAGE = `backup-agent ${VERSION}: backups of a Docker Compose host into restic
 
 Usage:
   backup-agent daemon                 run the schedule; serve /metrics and /healthz
   backup-agent run <job> [flags]      run one job now (${Object.keys(JOB_SPECS).join(", ")})
+  backup-agent plan [--json]          what discovery finds and a backup would store; changes nothing
   backup-agent check-config           print the resolved configuration, secrets redacted
   backup-agent version
 
@@ -34,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "check-config":
       return checkConfigCommand(loadConfig());
+    case "plan":
+      return planCommand(loadConfig(), new DockerodeEngine(), rest);
     case "daemon":
       return daemonCommand(buildApp(loadConfig()));
     case "run":

@@ -37,6 +37,7 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
     expected: config.targets.expected,
     concurrency: config.targets.concurrency,
     checkSubset: config.targets.checkSubset,
+    meilisearch: config.meilisearch,
   });
   const runner = new Runner({ jobs, jobConfig: config.jobs, log: logger, tails, metrics, healthchecks });
   return { config, logger, metrics, targetMetrics, healthchecks, repository, engine, runner, jobs };

@@ -22,6 +22,7 @@ export async function daemonCommand(app: App): Promise<number> {
     { restic: version, schedule: config.schedule.source, timezone: config.timezone },
     "backup-agent starting",
   );
+  await restoreMetrics(app);
 
   let stopping = false;
   const scheduler = new Scheduler(runner, log);

@@ -18,6 +18,7 @@ export interface Config {
   restic: { repository: Secret; repositoryDisplay: string; password: Secret; binary: string; host: string };
   schedule: { source: string; entries: CrontabEntry[] };
   targets: { project: string | undefined; expected: string[]; concurrency: number; checkSubset: string };
+  meilisearch: { apiKey: Secret | undefined; pollIntervalMs: number; timeoutMs: number };
   timezone: string;
   http: ListenAddress | undefined;
   log: { level: string; format: "auto" | "json" | "pretty" };
@@ -147,6 +148,11 @@ function build(v: Record<string, unknown>, schedule: Config["schedule"]): Config
         .filter(Boolean),
       concurrency: v.BACKUP_CONCURRENCY as number,
       checkSubset: v.BACKUP_CHECK_SUBSET as string,
+    },
+    meilisearch: {
+      apiKey: v.BACKUP_MEILI_API_KEY as Secret | undefined,
+      pollIntervalMs: v.BACKUP_MEILI_POLL_INTERVAL as number,
+      timeoutMs: v.BACKUP_MEILI_TIMEOUT as number,
     },
     timezone: v.BACKUP_TIMEZONE as string,
     http: v.BACKUP_HTTP_LISTEN as ListenAddress | undefined,

@@ -68,6 +68,22 @@ export const VARIABLES: Record<string, VariableSpec> = {
     fallback: "5%",
     doc: "What `backup --check` reads: `restic check --read-data-subset` (`5%`, `1/7`, `500M`).",
   },
+  BACKUP_MEILI_API_KEY: {
+    schema: f.secret().optional(),
+    fallback: "each container's own `MEILI_MASTER_KEY`",
+    doc: "API key for every Meilisearch target; it needs the `snapshots.create` and `tasks.get` actions.",
+    secret: true,
+  },
+  BACKUP_MEILI_POLL_INTERVAL: {
+    schema: f.duration("5s"),
+    fallback: "5s",
+    doc: "How often a Meilisearch snapshot task is polled.",
+  },
+  BACKUP_MEILI_TIMEOUT: {
+    schema: f.duration("120s"),
+    fallback: "120s",
+    doc: "How long a Meilisearch snapshot task may take before its target fails.",
+  },
   BACKUP_CRONTAB: {
     schema: f.optionalText(),
     fallback: "(the embedded schedule, see crontab.example)",

@@ -1,4 +1,4 @@
-// Engine over dockerode: discovery by label, exec with demux and a polled exit code.
+// Engine over dockerode: discovery by label, exec with demux and a polled exit code, archive reads.
 
 import { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
@@ -101,6 +101,27 @@ export class DockerodeEngine implements Engine {
     });
     const result = await this.exec(id, cmd, sink, options);
     return { ...result, stdout: Buffer.concat(chunks).toString() };
+  }
+
+  async getArchive(id: string, path: string, signal: AbortSignal): Promise<NodeJS.ReadableStream> {
+    signal.throwIfAborted();
+    let stream: NodeJS.ReadableStream & { destroy(error?: Error): void };
+    try {
+      stream = (await this.docker
+        .getContainer(id)
+        .getArchive({ path, abortSignal: signal })) as typeof stream;
+    } catch (error) {
+      signal.throwIfAborted();
+      // dockerode: "(HTTP code 404) no such container - Could not find the file /x in container y".
+      const text = (error as Error).message;
+      const detail = text.includes(" - ") ? text.slice(text.indexOf(" - ") + 3) : text;
+      throw new BackupError(`docker archive of ${path}: ${detail.trim()}`, { cause: error });
+    }
+    const onAbort = () =>
+      stream.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    stream.once("close", () => signal.removeEventListener("abort", onAbort));
+    return stream;
   }
 }
 

@@ -44,4 +44,11 @@ export interface Engine {
     cmd: readonly string[],
     options: ExecOptions,
   ): Promise<ExecResult & { stdout: string }>;
+  /**
+   * A tar stream of `path` (a file, or a directory and everything below it) inside the container,
+   * from Docker's archive API: no shared volume, no exec. Rejects when the container or the path does
+   * not exist. The stream is destroyed when `signal` aborts; the caller must read it to its end or
+   * destroy it.
+   */
+  getArchive(id: string, path: string, signal: AbortSignal): Promise<NodeJS.ReadableStream>;
 }

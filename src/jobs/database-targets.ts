@@ -62,8 +62,9 @@ export async function backupDatabaseTargets(deps: DatabaseStepDeps, ctx: RunCont
     if (result.status === "rejected") errors.push(result.reason as Error);
   }
   if (errors.length > 0) {
+    const absent = errors.filter((e) => !targets.some((t) => t.name === (e as BackupError).target)).length;
     throw new AggregateBackupError(
-      `${errors.length} of ${targets.length} PostgreSQL target(s) failed`,
+      `${errors.length} of ${targets.length + absent} PostgreSQL target(s) failed`,
       errors,
     );
   }

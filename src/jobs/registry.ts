@@ -4,9 +4,10 @@ import type { ResticRepository } from "../restic/repository.js";
 import { backupJob } from "./backup.js";
 import { checkJob } from "./check.js";
 import type { DatabaseStepDeps } from "./database-targets.js";
+import type { MeiliStepDeps } from "./meilisearch-targets.js";
 import { postgresJob } from "./postgres.js";
 
-export interface JobDeps extends DatabaseStepDeps {
+export interface JobDeps extends DatabaseStepDeps, MeiliStepDeps {
   repository: ResticRepository;
   checkSubset: string;
 }

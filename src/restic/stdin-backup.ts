@@ -1,5 +1,6 @@
 // `restic backup --stdin` as a handle whose EOF is the commit: commit() ends stdin only when the
 // caller knows the producer succeeded; abort() kills restic first, so no snapshot is ever written.
+import { once } from "node:events";
 import type { Writable } from "node:stream";
 import type { ResultPromise } from "execa";
 import { BackupError } from "../core/errors.js";
@@ -21,7 +22,10 @@ export interface StdinBackupResult {
 
 export class StdinBackup {
   readonly #child: ResultPromise;
+  /** The process itself ended (execa's promise also waits for stdin, which we may still hold). */
+  readonly #exit: Promise<unknown>;
   #stdinError: Error | undefined;
+  #committing = false;
 
   constructor(env: ResticEnv, options: StdinBackupOptions) {
     const args = [
@@ -39,8 +43,16 @@ export class StdinBackup {
       stdin: "pipe",
       cancelSignal: undefined,
     });
+    this.#exit = once(this.#child, "exit");
     this.#child.stdin?.on("error", (error) => {
       this.#stdinError = error;
+    });
+  }
+
+  /** Calls back once if restic exits on its own before commit(), e.g. on a wrong password or a lock. */
+  onEarlyExit(callback: () => void): void {
+    void this.#exit.then(() => {
+      if (!this.#committing) callback();
     });
   }
 
@@ -58,6 +70,7 @@ export class StdinBackup {
 
   /** Sends EOF and waits for restic: the snapshot exists once this resolves. */
   async commit(): Promise<StdinBackupResult> {
+    this.#committing = true;
     this.stdin.end();
     const result = await this.#child;
     if (result.exitCode !== 0) {
@@ -90,10 +103,12 @@ export class StdinBackup {
    * returns restic's own error when it had already failed on its own, which explains more.
    */
   async abort(): Promise<Error | undefined> {
+    this.#committing = true;
     const ownFailure = this.exited;
     if (!ownFailure) this.#child.kill("SIGKILL");
-    const result = await this.#child;
+    await this.#exit;
     this.#child.stdin?.destroy();
+    const result = await this.#child;
     if (ownFailure && result.exitCode !== 0) {
       return resticError("backup", result.exitCode, stderrSummary(String(result.stderr)));
     }

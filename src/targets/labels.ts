@@ -11,6 +11,12 @@ export const POSTGRES_LABELS = {
   globals: "backup-agent.postgres.globals",
 } as const;
 
+export const MEILISEARCH_LABELS = {
+  enable: "backup-agent.meilisearch",
+  url: "backup-agent.meilisearch.url",
+  snapshotDir: "backup-agent.meilisearch.snapshot-dir",
+} as const;
+
 /** "a, b,,c" → ["a", "b", "c"]. */
 export function labelList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;

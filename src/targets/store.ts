@@ -50,6 +50,10 @@ export async function storeStream(
   sink.pipe(backup.stdin, { end: false });
   const controller = new AbortController();
   const signal = AbortSignal.any([options.signal, controller.signal]);
+  // restic failing first (lock, password, disk) must stop the producer, or it would block forever.
+  backup.onEarlyExit(() =>
+    controller.abort(new BackupError(`${options.filename}: restic exited before the data ended`)),
+  );
 
   try {
     await produce(sink, signal);

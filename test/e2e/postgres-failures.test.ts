@@ -72,7 +72,7 @@ describe("a PostgreSQL target that fails", () => {
     expect(agent.output).toContain(
       `postgres target \\"ghost\\" is expected but no labelled container exists`,
     );
-    expect(agent.output).toMatch(/2 of 2 PostgreSQL target\(s\) failed/);
+    expect(agent.output).toMatch(/2 of 3 PostgreSQL target\(s\) failed/);
 
     const stored = await snapshots(repo, "kind=postgres", "target=good");
     expect(stored.map((s) => s.tag.database).sort()).toEqual(["appdb", "postgres"]);

@@ -14,7 +14,10 @@ import { newRepo, snapshots, type TestRepo } from "./support/restic.js";
 afterAll(removeTestContainers);
 
 async function runAgent(repo: TestRepo, extra: Record<string, string>, ...args: string[]) {
-  const agent = new AgentProcess(["run", ...args], baseEnv({ ...repo.env, ...extra }));
+  const agent = new AgentProcess(
+    args[0] === "plan" ? args : ["run", ...args],
+    baseEnv({ ...repo.env, ...extra }),
+  );
   const result = await agent.process;
   return { exitCode: result.exitCode, output: agent.output };
 }
@@ -64,6 +67,16 @@ describe.each([15, 17] as const)("PostgreSQL %i", (major) => {
     });
     await seed(pg);
     const repo = await newRepo(`e2e-pg${major}`);
+
+    const plan = await runAgent(repo, { BACKUP_COMPOSE_PROJECT: project }, "plan", "--json");
+    expect(plan.exitCode, plan.output).toBe(0);
+    const planned = JSON.parse(plan.output).targets;
+    expect(planned).toHaveLength(1);
+    expect(planned[0].details).toMatchObject({
+      user: "backup_role",
+      databases: ["appdb", "auth", "postgres", "shop"],
+    });
+    expect(await snapshots(repo)).toEqual([]);
 
     const run = await runAgent(repo, { BACKUP_COMPOSE_PROJECT: project }, "postgres");
     expect(run.exitCode, run.output).toBe(0);

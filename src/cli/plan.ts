@@ -1,0 +1,93 @@
+// `backup-agent plan`: what discovery finds and what a backup would store, changing nothing.
+
+import type { Config } from "../config/load.js";
+import type { Engine } from "../docker/engine.js";
+import { resolveProject } from "../docker/project.js";
+import { listDatabases, selectDatabases } from "../targets/postgres/backup.js";
+import { discoverPostgres } from "../targets/postgres/discover.js";
+
+export interface PlannedTarget {
+  kind: string;
+  name: string;
+  container: string;
+  state: string;
+  details: Record<string, unknown>;
+  files: string[];
+  problems: string[];
+}
+
+export interface Plan {
+  scope: string;
+  why: string;
+  targets: PlannedTarget[];
+  problems: string[];
+}
+
+export async function buildPlan(config: Config, engine: Engine, signal: AbortSignal): Promise<Plan> {
+  const scope = await resolveProject(engine, config.targets.project);
+  const targets: PlannedTarget[] = [];
+  for (const target of await discoverPostgres(engine, scope.project)) {
+    const problems = [...target.problems];
+    let databases: string[] = [];
+    if (!target.container.running) {
+      problems.push(`container ${target.container.name} is not running (state: ${target.container.state})`);
+    } else {
+      try {
+        const selection = selectDatabases(target, await listDatabases(engine, target, signal));
+        databases = selection.selected;
+        problems.push(...selection.problems);
+      } catch (error) {
+        problems.push(`cannot list databases: ${(error as Error).message}`);
+      }
+    }
+    targets.push({
+      kind: "postgres",
+      name: target.name,
+      container: target.container.name,
+      state: target.container.state,
+      details: { user: target.user, compress: target.compress, globals: target.globals, databases },
+      files: [
+        ...(target.globals ? [`postgres/${target.name}/globals.sql`] : []),
+        ...databases.map((d) => `postgres/${target.name}/${d}.dump`),
+      ],
+      problems,
+    });
+  }
+  const problems: string[] = [];
+  for (const expected of config.targets.expected) {
+    const [kind, name] = expected.split("/");
+    if (!targets.some((t) => t.kind === kind && t.name === name)) {
+      problems.push(`expected target ${expected} has no labelled container`);
+    }
+  }
+  if (targets.length === 0) problems.push("no labelled target found: nothing would be backed up");
+  return { scope: scope.project ?? "*", why: scope.reason, targets, problems };
+}
+
+export function formatPlan(plan: Plan): string {
+  const lines = [`Compose project: ${plan.scope} (${plan.why})`, ""];
+  for (const t of plan.targets) {
+    lines.push(`${t.kind} ${t.name}  container ${t.container} (${t.state})`);
+    for (const [k, v] of Object.entries(t.details))
+      lines.push(`  ${k}: ${Array.isArray(v) ? v.join(", ") || "(none)" : v}`);
+    for (const f of t.files) lines.push(`  would store ${f}`);
+    for (const p of t.problems) lines.push(`  PROBLEM: ${p}`);
+    lines.push("");
+  }
+  for (const p of plan.problems) lines.push(`PROBLEM: ${p}`);
+  const count = plan.problems.length + plan.targets.reduce((n, t) => n + t.problems.length, 0);
+  lines.push(count ? `${count} problem(s): a backup now would fail.` : "No problems found.");
+  return `${lines.join("\n")}\n`;
+}
+
+/** Exit 0 when a backup would run cleanly, 1 when a problem would fail it. */
+export async function planCommand(
+  config: Config,
+  engine: Engine,
+  args: readonly string[],
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
+  const plan = await buildPlan(config, engine, AbortSignal.timeout(60_000));
+  out.write(args.includes("--json") ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+  return plan.problems.length + plan.targets.reduce((n, t) => n + t.problems.length, 0) ? 1 : 0;
+}

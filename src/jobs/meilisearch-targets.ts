@@ -1,0 +1,72 @@
+// The Meilisearch step of the `backup` job: discover, check expectations, snapshot every target under
+// the concurrency limit. A failed target never stops the others; the step fails naming each.
+import { AggregateBackupError, BackupError } from "../core/errors.js";
+import type { RunContext } from "../core/job.js";
+import { settleWithLimit } from "../core/limit.js";
+import { resolveProject } from "../docker/project.js";
+import { backupMeilisearch, MEILISEARCH_KIND, type MeiliDeps } from "../targets/meilisearch/backup.js";
+import { discoverMeilisearch } from "../targets/meilisearch/discover.js";
+
+export interface MeiliStepDeps extends MeiliDeps {
+  project: string | undefined;
+  expected: readonly string[];
+  concurrency: number;
+}
+
+export async function backupMeilisearchTargets(deps: MeiliStepDeps, ctx: RunContext): Promise<void> {
+  const scope = await resolveProject(deps.engine, deps.project);
+  const targets = await discoverMeilisearch(deps.engine, scope.project, deps.meilisearch.apiKey);
+  ctx.log.info(
+    {
+      scope: scope.project ?? "*",
+      why: scope.reason,
+      targets: targets.map((t) => `${t.name} (${t.container.name}, ${t.url})`),
+    },
+    `${targets.length} Meilisearch target(s) found`,
+  );
+  const errors: Error[] = [];
+  const prefix = `${MEILISEARCH_KIND}/`;
+  for (const expected of deps.expected.filter((e) => e.startsWith(prefix))) {
+    const name = expected.slice(prefix.length);
+    if (!targets.some((t) => t.name === name)) {
+      deps.metrics.failure({ kind: MEILISEARCH_KIND, target: name, database: "" });
+      errors.push(
+        new BackupError(`meilisearch target "${name}" is expected but no labelled container exists`, {
+          target: name,
+        }),
+      );
+    }
+  }
+  const seen = new Set<string>();
+  for (const target of targets) {
+    if (seen.has(target.name)) {
+      target.problems.push(
+        `more than one labelled container serves "${target.name}": label only one replica`,
+      );
+    }
+    seen.add(target.name);
+  }
+  if (targets.length === 0 && errors.length === 0) {
+    ctx.log.info(
+      { scope: scope.project ?? "*" },
+      "no container is labelled backup-agent.meilisearch=true: no search index was snapshotted",
+    );
+  }
+  const results = await settleWithLimit(targets, deps.concurrency, (target) =>
+    backupMeilisearch(target, deps, ctx).catch((error: unknown) => {
+      deps.metrics.failure({ kind: MEILISEARCH_KIND, target: target.name, database: "" });
+      ctx.log.error({ target: target.name, err: error }, `Meilisearch target ${target.name} failed`);
+      throw error;
+    }),
+  );
+  for (const result of results) {
+    if (result.status === "rejected") errors.push(result.reason as Error);
+  }
+  if (errors.length > 0) {
+    const missing = errors.length - results.filter((r) => r.status === "rejected").length;
+    throw new AggregateBackupError(
+      `${errors.length} of ${targets.length + missing} Meilisearch target(s) failed`,
+      errors,
+    );
+  }
+}
