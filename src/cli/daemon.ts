@@ -4,6 +4,7 @@ import { BackupError } from "../core/errors.js";
 import { startHttp } from "../http/server.js";
 import { ResticNoRepositoryError } from "../restic/errors.js";
 import { listSnapshots } from "../restic/snapshots.js";
+import { reapGateDirs } from "../restic/stdin-backup.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { App } from "./app.js";
 
@@ -23,6 +24,8 @@ export async function daemonCommand(app: App): Promise<number> {
     "backup-agent starting",
   );
   await restoreMetrics(app);
+  const reaped = await reapGateDirs();
+  if (reaped) log.info({ reaped }, "removed stream directories left by an agent that died");
 
   let stopping = false;
   const scheduler = new Scheduler(runner, log);

@@ -1,8 +1,16 @@
-// `restic backup --stdin` as a handle whose EOF is the commit: commit() ends stdin only when the
-// caller knows the producer succeeded; abort() kills restic first, so no snapshot is ever written.
+// `restic backup` of one streamed file whose commit is explicit. restic reads the data through a
+// small gate program (--stdin-from-command) that exits 0 only when commit() confirms the byte count.
+// So: abort() kills restic before it saves anything, and an agent that dies mid-stream (SIGKILL,
+// OOM, docker stop past its grace) leaves no snapshot either, because the gate exits 1.
+
 import { once } from "node:events";
-import type { Writable } from "node:stream";
-import type { ResultPromise } from "execa";
+import { constants, openSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa, type ResultPromise } from "execa";
 import { BackupError } from "../core/errors.js";
 import { type ResticEnv, spawnRestic } from "./command.js";
 import { resticError, stderrSummary } from "./errors.js";
@@ -20,98 +28,169 @@ export interface StdinBackupResult {
   totalBytes: number;
 }
 
+const GATE = fileURLToPath(new URL("./stdin-gate.js", import.meta.url));
+/** Gate directories are named with the agent's pid, so leftovers of a dead agent can be found. */
+export const GATE_DIR_PREFIX = "backup-agent-gate-";
+
 export class StdinBackup {
   readonly #child: ResultPromise;
-  /** The process itself ended (execa's promise also waits for stdin, which we may still hold). */
+  /** The process itself ended (execa's promise also waits for stdio). */
   readonly #exit: Promise<unknown>;
-  #stdinError: Error | undefined;
-  #committing = false;
+  readonly #data: Socket;
+  readonly #control: Socket;
+  readonly #dir: string;
+  #settled = false;
 
-  constructor(env: ResticEnv, options: StdinBackupOptions) {
-    const args = [
-      "backup",
-      "--stdin",
-      "--stdin-filename",
-      options.filename,
-      "--host",
-      options.host,
-      "--json",
-    ];
-    if (options.tags.length) args.push("--tag", options.tags.join(","));
-    // No cancelSignal: on abort restic must be killed before EOF, which abort() does.
-    this.#child = spawnRestic(env, args, new AbortController().signal, {
-      stdin: "pipe",
-      cancelSignal: undefined,
-    });
-    this.#exit = once(this.#child, "exit");
-    this.#child.stdin?.on("error", (error) => {
-      this.#stdinError = error;
-    });
+  private constructor(child: ResultPromise, dir: string, data: Socket, control: Socket) {
+    this.#child = child;
+    this.#dir = dir;
+    this.#data = data;
+    this.#control = control;
+    this.#exit = once(child, "exit");
+    // A write error after restic died is reported through restic's own exit, not as an event crash.
+    data.on("error", () => {});
+    control.on("error", () => {});
   }
 
-  /** Calls back once if restic exits on its own before commit(), e.g. on a wrong password or a lock. */
+  static async start(env: ResticEnv, options: StdinBackupOptions): Promise<StdinBackup> {
+    const dir = await mkdtemp(join(tmpdir(), `${GATE_DIR_PREFIX}${process.pid}-`));
+    try {
+      const dataPath = join(dir, "data");
+      const controlPath = join(dir, "control");
+      await execa("mkfifo", ["-m", "600", dataPath, controlPath]);
+      // O_RDWR: opening never blocks waiting for the gate, and the FIFOs keep their data until the
+      // gate reads it, however late restic starts it. We close them only after restic has exited.
+      const open = (path: string) =>
+        new Socket({
+          fd: openSync(path, constants.O_RDWR | constants.O_NONBLOCK),
+          readable: false,
+          writable: true,
+        });
+      const data = open(dataPath);
+      const control = open(controlPath);
+      const args = [
+        "backup",
+        "--stdin-from-command",
+        "--stdin-filename",
+        options.filename,
+        "--host",
+        options.host,
+        "--json",
+      ];
+      if (options.tags.length) args.push("--tag", options.tags.join(","));
+      args.push("--", process.execPath, GATE, dataPath, controlPath);
+      // No cancelSignal: abort() decides how restic ends.
+      const child = spawnRestic(env, args, new AbortController().signal, { cancelSignal: undefined });
+      return new StdinBackup(child, dir, data, control);
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Calls back once if restic exits on its own before commit() or abort(), e.g. wrong password, lock. */
   onEarlyExit(callback: () => void): void {
     void this.#exit.then(() => {
-      if (!this.#committing) callback();
+      if (!this.#settled) callback();
     });
   }
 
   /** Where the data goes. Never end it yourself: commit() does. */
-  get stdin(): Writable {
-    const stdin = this.#child.stdin;
-    if (!stdin) throw new Error("restic stdin is not a pipe");
-    return stdin;
+  get stdin(): Socket {
+    return this.#data;
   }
 
-  /** restic's failure if it has already exited non-zero (e.g. wrong password, before any data). */
   get exited(): boolean {
     return this.#child.exitCode !== null || this.#child.signalCode !== null;
   }
 
-  /** Sends EOF and waits for restic: the snapshot exists once this resolves. */
-  async commit(): Promise<StdinBackupResult> {
-    this.#committing = true;
-    this.stdin.end();
-    const result = await this.#child;
-    if (result.exitCode !== 0) {
-      throw resticError("backup", result.exitCode, stderrSummary(String(result.stderr)), {
-        cause: this.#stdinError,
-      });
+  /** Ends the data, confirms `bytes` to the gate, and waits for restic: the snapshot exists once this resolves. */
+  async commit(bytes: number): Promise<StdinBackupResult> {
+    this.#settled = true;
+    try {
+      // Every byte is in the FIFO before the confirmation, which the gate checks against its count.
+      await writeFully(this.#data, "");
+      await writeFully(this.#control, `commit ${bytes}\n`);
+      const result = await this.#child;
+      if (result.exitCode !== 0) {
+        throw resticError("backup", result.exitCode, stderrSummary(String(result.stderr)));
+      }
+      return parseSummary(String(result.stdout));
+    } finally {
+      await this.#cleanup();
     }
-    const summary = String(result.stdout)
-      .split("\n")
-      .map((line) => {
-        try {
-          return JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          return undefined;
-        }
-      })
-      .find((m) => m?.message_type === "summary");
-    if (!summary || typeof summary.snapshot_id !== "string") {
-      throw new BackupError("restic backup exited 0 without a summary naming the snapshot");
-    }
-    return {
-      snapshotId: summary.snapshot_id,
-      dataAdded: Number(summary.data_added ?? 0),
-      totalBytes: Number(summary.total_bytes_processed ?? 0),
-    };
   }
 
   /**
-   * Kills restic before EOF (SIGKILL: no handler can turn it into a snapshot), waits for it, and
-   * returns restic's own error when it had already failed on its own, which explains more.
+   * Kills restic before any commit (SIGKILL: nothing can turn it into a snapshot), waits for it, and
+   * returns restic's own error when it had already failed by itself, which explains more.
    */
   async abort(): Promise<Error | undefined> {
-    this.#committing = true;
+    this.#settled = true;
     const ownFailure = this.exited;
     if (!ownFailure) this.#child.kill("SIGKILL");
     await this.#exit;
-    this.#child.stdin?.destroy();
+    await this.#cleanup();
     const result = await this.#child;
     if (ownFailure && result.exitCode !== 0) {
       return resticError("backup", result.exitCode, stderrSummary(String(result.stderr)));
     }
     return undefined;
   }
+
+  async #cleanup(): Promise<void> {
+    // Closing both FIFOs without a commit makes a still-running gate exit 1.
+    this.#data.destroy();
+    this.#control.destroy();
+    await rm(this.#dir, { recursive: true, force: true });
+  }
+}
+
+/** Removes gate directories (two empty FIFOs each) left by agents that died; returns how many. */
+export async function reapGateDirs(): Promise<number> {
+  let reaped = 0;
+  for (const name of await readdir(tmpdir())) {
+    const pid = Number(new RegExp(`^${GATE_DIR_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    await rm(join(tmpdir(), name), { recursive: true, force: true });
+    reaped++;
+  }
+  return reaped;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Resolves once this write and every one before it reached the kernel. */
+function writeFully(socket: Socket, chunk: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    socket.write(chunk, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
+function parseSummary(stdout: string): StdinBackupResult {
+  const summary = stdout
+    .split("\n")
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return undefined;
+      }
+    })
+    .find((m) => m?.message_type === "summary");
+  if (!summary || typeof summary.snapshot_id !== "string") {
+    throw new BackupError("restic backup exited 0 without a summary naming the snapshot");
+  }
+  return {
+    snapshotId: summary.snapshot_id,
+    dataAdded: Number(summary.data_added ?? 0),
+    totalBytes: Number(summary.total_bytes_processed ?? 0),
+  };
 }

@@ -35,7 +35,7 @@ export async function storeStream(
 ): Promise<StoredFile> {
   const started = performance.now();
   options.signal.throwIfAborted();
-  const backup = new StdinBackup(options.env, {
+  const backup = await StdinBackup.start(options.env, {
     filename: options.filename,
     tags: options.tags,
     host: options.host,
@@ -68,7 +68,7 @@ export async function storeStream(
       ? new BackupError(`${options.filename}: ${resticFailure.message}`, { cause: error })
       : error;
   }
-  const result = await backup.commit();
+  const result = await backup.commit(size);
   if (result.totalBytes !== size) {
     throw new BackupError(
       `${options.filename}: restic stored ${result.totalBytes} bytes but ${size} were streamed (snapshot ${result.snapshotId})`,

@@ -1,7 +1,8 @@
 // "EOF is the commit", against real restic: only a producer that succeeded leaves a snapshot.
 import { createHash, randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { execa } from "execa";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Secret } from "../../src/config/secret.js";
 import { storeStream } from "../../src/targets/store.js";
 import { newRepo, snapshots } from "./support/restic.js";
@@ -59,6 +60,33 @@ describe("storeStream", () => {
         signal.throwIfAborted();
       }),
     ).rejects.toThrow("shutting down");
+    expect(await snapshots(repo)).toEqual([]);
+  });
+
+  it("leaves no snapshot when the agent itself is killed mid-stream", async () => {
+    const { repo } = await setup();
+    const child = execa("node", [join(import.meta.dirname, "../fixtures/store-forever.mjs")], {
+      env: repo.env,
+      reject: false,
+    });
+    let out = "";
+    child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
+    await vi.waitFor(() => expect(out).toContain("streaming"), { timeout: 30_000, interval: 100 });
+    const gates = async () =>
+      (await execa("pgrep", ["-f", `stdin-gate.js /tmp/backup-agent-gate-${child.pid}-`], { reject: false }))
+        .stdout;
+    expect(await gates()).not.toBe("");
+    child.kill("SIGKILL");
+    await child;
+    // restic and its gate see the agent vanish, and end without saving anything.
+    await vi.waitFor(async () => expect(await gates()).toBe(""), { timeout: 30_000, interval: 200 });
+    await vi.waitFor(
+      async () => expect((await execa("pgrep", ["-f", "forever.bin"], { reject: false })).stdout).toBe(""),
+      {
+        timeout: 30_000,
+        interval: 200,
+      },
+    );
     expect(await snapshots(repo)).toEqual([]);
   });
 

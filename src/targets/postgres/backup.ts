@@ -127,6 +127,7 @@ export async function backupPostgres(
           snapshot: file.snapshotId.slice(0, 8),
           bytes: file.size,
           added: file.dataAdded,
+          seconds: Number(file.durationSeconds.toFixed(3)),
         },
         `stored ${file.filename}`,
       );
