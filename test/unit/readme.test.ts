@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { VARIABLES } from "../../src/config/schema.js";
 import { JOB_NAMES } from "../../src/core/job.js";
 import { Metrics } from "../../src/report/metrics.js";
+import { TargetMetrics } from "../../src/report/target-metrics.js";
 
 const readme = readFileSync("README.md", "utf8");
 
@@ -16,6 +17,7 @@ describe("README", () => {
 
   it("documents every backup_ metric", async () => {
     const metrics = new Metrics(JOB_NAMES, "test");
+    new TargetMetrics(metrics.registry);
     const names = (await metrics.registry.getMetricsAsJSON())
       .map((m) => m.name)
       .filter((n) => n.startsWith("backup_"));
