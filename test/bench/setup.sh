@@ -66,6 +66,10 @@ if ! pkg_installed docker.io && ! command -v dockerd >/dev/null 2>&1; then
 fi
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v rclone >/dev/null 2>&1 || missing+=(rclone)
+# promtool tests the alert rules; prometheus scrapes the agent in the Compose scenario.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+# systemd-analyze verifies the unit files in systemd/.
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 pkg_installed ca-certificates || missing+=(ca-certificates)
 
 if [ "${#missing[@]}" -gt 0 ]; then
