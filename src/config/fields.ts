@@ -3,7 +3,7 @@ import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { Secret } from "./secret.js";
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function hasControlCharacters(value: string): boolean {
@@ -71,6 +71,30 @@ export function integer(min: number, max: number, fallback: number) {
       }
       return n;
     });
+}
+
+/** A whole number from min to max, or unset. */
+export function optionalInteger(min: number, max: number) {
+  return z
+    .string()
+    .transform((v, ctx) => {
+      const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+      if (!(n >= min && n <= max)) {
+        ctx.addIssue({ code: "custom", message: `expected a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    })
+    .optional();
+}
+
+/** A restic duration for --keep-within: years, months, days, hours ("7d", "1y6m", "36h"). */
+export function optionalResticDuration() {
+  return text()
+    .refine((v) => /^(?:\d+[ymdh])+$/.test(v), {
+      error: 'expected a restic duration of y, m, d, h such as "14d", "1y6m" or "36h"',
+    })
+    .optional();
 }
 
 export function httpUrl() {
