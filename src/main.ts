@@ -4,7 +4,9 @@ import { buildApp, VERSION } from "./cli/app.js";
 import { checkConfigCommand } from "./cli/check-config.js";
 import { daemonCommand } from "./cli/daemon.js";
 import { planCommand } from "./cli/plan.js";
+import { restoreCommand } from "./cli/restore.js";
 import { runCommand } from "./cli/run.js";
+import { snapshotsCommand } from "./cli/snapshots.js";
 import { loadConfig } from "./config/load.js";
 import { BackupError, ConfigError, describeError } from "./core/errors.js";
 import { JOB_SPECS } from "./core/job.js";
@@ -16,6 +18,10 @@ Usage:
   backup-agent daemon                 run the schedule; serve /metrics and /healthz
   backup-agent run <job> [flags]      run one job now (${Object.keys(JOB_SPECS).join(", ")})
   backup-agent plan [--json]          what discovery finds and a backup would store; changes nothing
+  backup-agent snapshots [--target NAME] [--json]
+                                      what the repository holds, oldest first
+  backup-agent restore postgres <service> [--database D] [--snapshot ID | --at TIME] [--yes]
+                                      pg_restore --clean --if-exists into the running container
   backup-agent check-config           print the resolved configuration, secrets redacted
   backup-agent version
 
@@ -43,6 +49,10 @@ async function main(argv: string[]): Promise<number> {
       return daemonCommand(buildApp(loadConfig()));
     case "run":
       return runCommand(buildApp(loadConfig()), rest);
+    case "snapshots":
+      return snapshotsCommand(buildApp(loadConfig()), rest);
+    case "restore":
+      return restoreCommand(buildApp(loadConfig()), rest);
     default:
       process.stderr.write(`backup-agent: unknown command "${command}"\n\n${USAGE}`);
       return 64;

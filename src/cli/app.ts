@@ -4,10 +4,13 @@ import type { Config } from "../config/load.js";
 import { JOB_NAMES } from "../core/job.js";
 import { Runner } from "../core/runner.js";
 import { DockerodeEngine } from "../docker/dockerode-engine.js";
+import { DockerodeSandbox } from "../docker/dockerode-sandbox.js";
 import { buildJobs } from "../jobs/registry.js";
+import { CoverageMetrics } from "../report/coverage-metrics.js";
 import { Healthchecks } from "../report/healthchecks.js";
 import { createLogger } from "../report/logger.js";
 import { Metrics } from "../report/metrics.js";
+import { RepositoryMetrics } from "../report/repository-metrics.js";
 import { TargetMetrics } from "../report/target-metrics.js";
 import { ResticRepository } from "../restic/repository.js";
 
@@ -27,10 +30,15 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
     config.restic.repositoryDisplay,
   );
   const engine = new DockerodeEngine();
+  const sandbox = new DockerodeSandbox(engine.docker);
   const targetMetrics = new TargetMetrics(metrics.registry);
+  const coverageMetrics = new CoverageMetrics(metrics.registry);
+  const repositoryMetrics = new RepositoryMetrics(metrics.registry);
   const jobs = buildJobs({
     repository,
     engine,
+    sandbox,
+    verifyMetrics: metrics,
     host: config.restic.host,
     metrics: targetMetrics,
     project: config.targets.project,
@@ -38,9 +46,28 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
     concurrency: config.targets.concurrency,
     checkSubset: config.targets.checkSubset,
     meilisearch: config.meilisearch,
+    volumes: config.volumes,
+    coverage: coverageMetrics,
+    retention: config.retention.local,
+    offsite: config.offsite,
+    offsitePolicy: config.retention.offsite,
+    repositoryMetrics,
   });
   const runner = new Runner({ jobs, jobConfig: config.jobs, log: logger, tails, metrics, healthchecks });
-  return { config, logger, metrics, targetMetrics, healthchecks, repository, engine, runner, jobs };
+  return {
+    config,
+    logger,
+    metrics,
+    targetMetrics,
+    coverageMetrics,
+    repositoryMetrics,
+    healthchecks,
+    repository,
+    engine,
+    sandbox,
+    runner,
+    jobs,
+  };
 }
 
 export type App = ReturnType<typeof buildApp>;

@@ -29,6 +29,11 @@ export function describeConfig(config: Config): Record<string, unknown> {
         { timeout: formatDuration(c.timeoutMs), healthcheck: c.healthcheck ? "[redacted]" : "none" },
       ]),
     ),
+    volumes: config.volumes,
+    retention: config.retention,
+    offsite: config.offsite
+      ? { repository: config.offsite.repositoryDisplay, password: "[redacted]" }
+      : "not configured",
   };
 }
 

@@ -1,6 +1,7 @@
 // `backup-agent daemon`: the schedule, /metrics and /healthz until SIGTERM or SIGINT.
 import type { Server } from "node:http";
 import { BackupError } from "../core/errors.js";
+import { reapThrowaways } from "../docker/reap.js";
 import { startHttp } from "../http/server.js";
 import { ResticNoRepositoryError } from "../restic/errors.js";
 import { listSnapshots } from "../restic/snapshots.js";
@@ -24,6 +25,15 @@ export async function daemonCommand(app: App): Promise<number> {
     "backup-agent starting",
   );
   await restoreMetrics(app);
+  await removeStaleLocks(app);
+  const throwaways = await reapThrowaways(app.sandbox, log, config.jobs.verify.timeoutMs).catch(
+    (error: unknown) => {
+      log.error({ err: error }, "could not look for throwaway containers left by a crashed verify");
+      return [];
+    },
+  );
+  if (throwaways.length)
+    log.info({ containers: throwaways }, "removed throwaway containers left by a crashed verify");
   const reaped = await reapGateDirs();
   if (reaped) log.info({ reaped }, "removed stream directories left by an agent that died");
 
@@ -55,6 +65,17 @@ export async function daemonCommand(app: App): Promise<number> {
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   log.info("stopped");
   return 0;
+}
+
+/** Locks of a crashed run would block the next prune: remove the stale ones (never --remove-all). */
+async function removeStaleLocks(app: App): Promise<void> {
+  try {
+    await app.repository.unlock(AbortSignal.timeout(120_000));
+    app.logger.info("stale repository locks removed (if any)");
+  } catch (error) {
+    const level = error instanceof ResticNoRepositoryError ? "info" : "warn";
+    app.logger[level]({ err: error }, "could not remove stale repository locks");
+  }
 }
 
 /** Freshness comes from the repository: a restart neither resets nor fakes "last success". */

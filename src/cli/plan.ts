@@ -1,10 +1,12 @@
 // `backup-agent plan`: what discovery finds and what a backup would store, changing nothing.
 
 import type { Config } from "../config/load.js";
-import type { Engine } from "../docker/engine.js";
+import type { Engine, VolumeLister } from "../docker/engine.js";
 import { resolveProject } from "../docker/project.js";
+import { discoverExec } from "../targets/exec/discover.js";
 import { listDatabases, selectDatabases } from "../targets/postgres/backup.js";
 import { discoverPostgres } from "../targets/postgres/discover.js";
+import { scanVolumes } from "../targets/volumes/scan.js";
 
 export interface PlannedTarget {
   kind: string;
@@ -21,9 +23,23 @@ export interface Plan {
   why: string;
   targets: PlannedTarget[];
   problems: string[];
+  /** Volumes of the project: which are backed up (and from where), covered, excluded or unprotected. */
+  volumes?: PlannedVolumes;
 }
 
-export async function buildPlan(config: Config, engine: Engine, signal: AbortSignal): Promise<Plan> {
+export interface PlannedVolumes {
+  root: string;
+  backup: { name: string; path: string; source: string }[];
+  covered: Record<string, string>;
+  excluded: string[];
+  unprotected: string[];
+}
+
+export async function buildPlan(
+  config: Config,
+  engine: Engine & VolumeLister,
+  signal: AbortSignal,
+): Promise<Plan> {
   const scope = await resolveProject(engine, config.targets.project);
   const targets: PlannedTarget[] = [];
   for (const target of await discoverPostgres(engine, scope.project)) {
@@ -60,8 +76,33 @@ export async function buildPlan(config: Config, engine: Engine, signal: AbortSig
       problems.push(`expected target ${expected} has no labelled container`);
     }
   }
-  if (targets.length === 0) problems.push("no labelled target found: nothing would be backed up");
-  return { scope: scope.project ?? "*", why: scope.reason, targets, problems };
+  for (const target of await discoverExec(engine, scope.project)) {
+    const problems = [...target.problems];
+    if (!target.container.running) {
+      problems.push(`container ${target.container.name} is not running (state: ${target.container.state})`);
+    }
+    targets.push({
+      kind: "exec",
+      name: target.name,
+      container: target.container.name,
+      state: target.container.state,
+      details: { command: target.command, user: target.user ?? "(the container's)" },
+      files: [`exec/${target.name}/${target.filename}`],
+      problems,
+    });
+  }
+  const scan = await scanVolumes(engine, scope.project, config.volumes);
+  const volumes: PlannedVolumes = {
+    root: config.volumes.root,
+    backup: scan.targets.map((t) => ({ name: t.name, path: t.path, source: t.source })),
+    covered: scan.coverage.covered,
+    excluded: scan.coverage.excluded,
+    unprotected: scan.coverage.unprotected,
+  };
+  if (targets.length === 0 && volumes.backup.length === 0) {
+    problems.push("no labelled target found: nothing would be backed up");
+  }
+  return { scope: scope.project ?? "*", why: scope.reason, targets, problems, volumes };
 }
 
 export function formatPlan(plan: Plan): string {
@@ -74,16 +115,33 @@ export function formatPlan(plan: Plan): string {
     for (const p of t.problems) lines.push(`  PROBLEM: ${p}`);
     lines.push("");
   }
+  if (plan.volumes) lines.push(...formatVolumes(plan.volumes));
   for (const p of plan.problems) lines.push(`PROBLEM: ${p}`);
   const count = plan.problems.length + plan.targets.reduce((n, t) => n + t.problems.length, 0);
   lines.push(count ? `${count} problem(s): a backup now would fail.` : "No problems found.");
   return `${lines.join("\n")}\n`;
 }
 
+function formatVolumes(v: PlannedVolumes): string[] {
+  const lines: string[] = [];
+  for (const b of v.backup) lines.push(`volume ${b.name}  from ${b.path} (${b.source})`);
+  for (const [name, by] of Object.entries(v.covered)) {
+    if (by !== "volume target") lines.push(`volume ${name}  covered as ${by}`);
+  }
+  for (const name of v.excluded) lines.push(`volume ${name}  excluded by label backup-agent.exclude=true`);
+  for (const name of v.unprotected) {
+    lines.push(
+      `WARNING: volume ${name} is unprotected: mount it under ${v.root} or label it backup-agent.exclude=true`,
+    );
+  }
+  if (lines.length) lines.push("");
+  return lines;
+}
+
 /** Exit 0 when a backup would run cleanly, 1 when a problem would fail it. */
 export async function planCommand(
   config: Config,
-  engine: Engine,
+  engine: Engine & VolumeLister,
   args: readonly string[],
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {

@@ -3,9 +3,10 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError } from "../core/errors.js";
 import { JOB_NAMES, type JobName } from "../core/job.js";
+import type { RetentionPolicy } from "../restic/forget.js";
 import { type CrontabEntry, DEFAULT_CRONTAB, parseCrontab } from "./crontab.js";
 import { hasControlCharacters, type ListenAddress } from "./fields.js";
-import { acceptsFile, isSecretVariable, VARIABLES } from "./schema.js";
+import { acceptsFile, isSecretVariable, KEEP_KEYS, VARIABLES } from "./schema.js";
 import { describeSecret, Secret } from "./secret.js";
 
 export interface JobConfig {
@@ -25,6 +26,10 @@ export interface Config {
   shutdownGraceMs: number;
   healthchecks: { timeoutMs: number; retries: number };
   jobs: Record<JobName, JobConfig>;
+  volumes: { root: string; names: string[] };
+  /** Policies of `--prune`: BACKUP_KEEP_* locally, BACKUP_OFFSITE_KEEP_* offsite. Empty: none set. */
+  retention: { local: RetentionPolicy; offsite: RetentionPolicy };
+  offsite: { repository: Secret; repositoryDisplay: string; password: Secret } | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -51,6 +56,17 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const values = (parsed.success ? parsed.data : {}) as Record<string, unknown>;
   const schedule = loadSchedule(raw.BACKUP_CRONTAB, (values.BACKUP_TIMEZONE as string) ?? "UTC", problems);
+  for (const name of (raw.BACKUP_VOLUMES ?? "").split(",").map((n) => n.trim())) {
+    // Docker's own rule for volume names; it also keeps "..", "/" and control characters out of paths.
+    if (name !== "" && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+      problems.push(`BACKUP_VOLUMES: "${JSON.stringify(name).slice(1, -1)}" is not a Docker volume name`);
+    }
+  }
+  if ((raw.BACKUP_OFFSITE_REPOSITORY === undefined) !== (raw.BACKUP_OFFSITE_PASSWORD === undefined)) {
+    problems.push(
+      "BACKUP_OFFSITE_REPOSITORY and BACKUP_OFFSITE_PASSWORD: set both (or their _FILE) or neither",
+    );
+  }
 
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return build(values, schedule);
@@ -131,6 +147,7 @@ function build(v: Record<string, unknown>, schedule: Config["schedule"]): Config
     };
   }
   const repository = v.RESTIC_REPOSITORY as string;
+  const offsite = v.BACKUP_OFFSITE_REPOSITORY as string | undefined;
   return {
     restic: {
       repository: new Secret(repository),
@@ -160,5 +177,36 @@ function build(v: Record<string, unknown>, schedule: Config["schedule"]): Config
     shutdownGraceMs: v.BACKUP_SHUTDOWN_GRACE as number,
     healthchecks: { timeoutMs: v.BACKUP_HC_TIMEOUT as number, retries: v.BACKUP_HC_RETRIES as number },
     jobs,
+    volumes: {
+      root: v.BACKUP_VOLUMES_ROOT as string,
+      names: ((v.BACKUP_VOLUMES as string | undefined) ?? "")
+        .split(",")
+        .map((n) => n.trim())
+        .filter(Boolean),
+    },
+    retention: { local: policy(v, "BACKUP_KEEP_"), offsite: policy(v, "BACKUP_OFFSITE_KEEP_") },
+    offsite:
+      offsite === undefined
+        ? undefined
+        : {
+            repository: new Secret(offsite),
+            repositoryDisplay: redactUrl(offsite),
+            password: v.BACKUP_OFFSITE_PASSWORD as Secret,
+          },
   };
+}
+
+function redactUrl(repository: string): string {
+  return repository.replace(/(\/\/[^:/@]+:)[^@/]*@/, "$1[redacted]@");
+}
+
+function policy(v: Record<string, unknown>, prefix: string): RetentionPolicy {
+  const out: RetentionPolicy = {};
+  for (const key of KEEP_KEYS) {
+    const value = v[`${prefix}${key}`];
+    if (value === undefined) continue;
+    if (key === "WITHIN") out.within = value as string;
+    else out[key.toLowerCase() as Exclude<keyof RetentionPolicy, "within">] = value as number;
+  }
+  return out;
 }

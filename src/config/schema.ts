@@ -32,6 +32,28 @@ for (const job of JOB_NAMES) {
   };
 }
 
+/** Retention keys, shared by the local (BACKUP_KEEP_*) and offsite (BACKUP_OFFSITE_KEEP_*) policies. */
+export const KEEP_KEYS = ["LAST", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY", "WITHIN"] as const;
+export type KeepKey = (typeof KEEP_KEYS)[number];
+
+function retentionVariables(prefix: string, where: string): Record<string, VariableSpec> {
+  const out: Record<string, VariableSpec> = {};
+  for (const key of KEEP_KEYS) {
+    const flag = `--keep-${key.toLowerCase()}`;
+    out[`${prefix}${key}`] =
+      key === "WITHIN"
+        ? {
+            schema: f.optionalResticDuration(),
+            doc: `Retention ${where}: \`restic forget ${flag}\` (e.g. \`14d\`, \`1y6m\`); keeps every snapshot that recent.`,
+          }
+        : {
+            schema: f.optionalInteger(1, 100_000),
+            doc: `Retention ${where}: \`restic forget ${flag}\` per target.`,
+          };
+  }
+  return out;
+}
+
 export const VARIABLES: Record<string, VariableSpec> = {
   RESTIC_REPOSITORY: {
     schema: f.text(),
@@ -136,6 +158,27 @@ export const VARIABLES: Record<string, VariableSpec> = {
     fallback: "3",
     doc: "Retries of a failed ping, with exponential backoff.",
   },
+  BACKUP_VOLUMES_ROOT: {
+    schema: f.text().default("/volumes"),
+    fallback: "/volumes",
+    doc: "Where volumes are mounted (read-only) into the agent, one directory per volume name.",
+  },
+  BACKUP_VOLUMES: {
+    schema: f.optionalText(),
+    doc: "Volumes to back up besides the project's own, comma-separated names under BACKUP_VOLUMES_ROOT.",
+  },
+  ...retentionVariables("BACKUP_KEEP_", "of the local repository"),
+  BACKUP_OFFSITE_REPOSITORY: {
+    schema: f.text().optional(),
+    doc: "The offsite restic repository `offsite` copies into (any backend, e.g. `rest:https://host/repo`, `s3:…`).",
+    file: true,
+  },
+  BACKUP_OFFSITE_PASSWORD: {
+    schema: f.secret().optional(),
+    doc: "Password of the offsite repository (required with BACKUP_OFFSITE_REPOSITORY).",
+    secret: true,
+  },
+  ...retentionVariables("BACKUP_OFFSITE_KEEP_", "of the offsite repository"),
   ...jobVariables,
 };
 

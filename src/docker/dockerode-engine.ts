@@ -5,12 +5,20 @@ import { finished } from "node:stream/promises";
 import Docker from "dockerode";
 import { BackupError } from "../core/errors.js";
 import { DockerDemux } from "./demux.js";
-import type { ContainerInfo, Engine, ExecOptions, ExecResult } from "./engine.js";
+import type {
+  ContainerControl,
+  ContainerInfo,
+  Engine,
+  ExecOptions,
+  ExecResult,
+  VolumeInfo,
+  VolumeLister,
+} from "./engine.js";
 
 const STDERR_LIMIT = 64 * 1024;
 const EXIT_CODE_TIMEOUT_MS = 30_000;
 
-export class DockerodeEngine implements Engine {
+export class DockerodeEngine implements Engine, VolumeLister, ContainerControl {
   constructor(readonly docker: Docker = new Docker()) {}
 
   async listContainers(label: string, project?: string): Promise<ContainerInfo[]> {
@@ -40,10 +48,43 @@ export class DockerodeEngine implements Engine {
         image: c.Config.Image,
         running: c.State.Running && !c.State.Paused,
         state: c.State.Status,
+        mounts: (c.Mounts ?? []).map((m) => ({
+          type: String(m.Type),
+          name: m.Name,
+          destination: m.Destination,
+        })),
       };
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
       throw error;
+    }
+  }
+
+  async listVolumes(project?: string): Promise<VolumeInfo[]> {
+    const label = project ? `com.docker.compose.project=${project}` : "com.docker.compose.project";
+    const list = await this.docker.listVolumes({ filters: { label: [label] } });
+    return (list.Volumes ?? [])
+      .map((v) => ({ name: v.Name, labels: v.Labels ?? {} }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async stop(id: string, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    try {
+      await this.docker.getContainer(id).stop({ abortSignal: signal } as never);
+    } catch (error) {
+      // 304: already stopped.
+      if ((error as { statusCode?: number }).statusCode !== 304) throw error;
+    }
+  }
+
+  async start(id: string, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    try {
+      await this.docker.getContainer(id).start({ abortSignal: signal } as never);
+    } catch (error) {
+      // 304: already started.
+      if ((error as { statusCode?: number }).statusCode !== 304) throw error;
     }
   }
 
@@ -126,7 +167,7 @@ export class DockerodeEngine implements Engine {
 }
 
 /** Docker may still say Running or ExitCode null right after the stream ends: poll until it knows. */
-async function waitForExitCode(
+export async function waitForExitCode(
   exec: Docker.Exec,
   container: Docker.Container,
   signal: AbortSignal,

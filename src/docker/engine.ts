@@ -14,6 +14,35 @@ export interface ContainerInfo {
   running: boolean;
   /** Docker's state word: running, exited, paused, restarting, … */
   state: string;
+  /** What is mounted into the container (from inspect); absent from fakes that do not need it. */
+  mounts?: MountInfo[];
+}
+
+export interface MountInfo {
+  /** "volume", "bind", "tmpfs", … */
+  type: string;
+  /** The volume's name, for named volumes. */
+  name: string | undefined;
+  destination: string;
+}
+
+export interface VolumeInfo {
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** Volumes by Compose project: what the unprotected-volume report compares against. */
+export interface VolumeLister {
+  /** Volumes carrying com.docker.compose.project (=project when given). */
+  listVolumes(project?: string): Promise<VolumeInfo[]>;
+}
+
+/** Stopping and starting containers around the volume step. */
+export interface ContainerControl {
+  /** Stops the container (Docker's own grace period); resolves once it is stopped. Idempotent. */
+  stop(id: string, signal: AbortSignal): Promise<void>;
+  /** Starts the container; resolves once Docker accepted it. Idempotent. */
+  start(id: string, signal: AbortSignal): Promise<void>;
 }
 
 export interface ExecOptions {

@@ -1,12 +1,24 @@
 // The `backup` job: every target, then (with --check) a check that reads a subset of the data.
 import { AggregateBackupError } from "../core/errors.js";
 import type { Job } from "../core/job.js";
+import type { RepositoryMetrics } from "../report/repository-metrics.js";
+import type { RetentionPolicy } from "../restic/forget.js";
 import type { ResticRepository } from "../restic/repository.js";
 import { backupDatabaseTargets, type DatabaseStepDeps } from "./database-targets.js";
+import { backupExecTargets } from "./exec-targets.js";
 import { backupMeilisearchTargets, type MeiliStepDeps } from "./meilisearch-targets.js";
+import { applyRetention } from "./retention.js";
+import { backupVolumeTargets, type VolumeStepDeps } from "./volume-targets.js";
 
 export function backupJob(
-  deps: DatabaseStepDeps & MeiliStepDeps & { repository: ResticRepository; checkSubset: string },
+  deps: DatabaseStepDeps &
+    MeiliStepDeps &
+    VolumeStepDeps & {
+      repository: ResticRepository;
+      checkSubset: string;
+      retention: RetentionPolicy;
+      repositoryMetrics: RepositoryMetrics;
+    },
 ): Job {
   return {
     name: "backup",
@@ -23,16 +35,39 @@ export function backupJob(
       } catch (error) {
         failures.push(error as Error);
       }
+      try {
+        await backupExecTargets(deps, ctx);
+      } catch (error) {
+        failures.push(error as Error);
+      }
+      // Volumes last: their containers are stopped only for as long as the volume step takes.
+      try {
+        await backupVolumeTargets(deps, ctx);
+      } catch (error) {
+        failures.push(error as Error);
+      }
       if (ctx.flags.has("prune")) {
-        ctx.log.warn(
-          "--prune: no retention policy exists in this version of backup-agent; nothing was forgotten",
-        );
+        try {
+          await applyRetention(
+            {
+              env: deps.repository.env,
+              display: deps.repository.display,
+              policy: deps.retention,
+              policyVariables: "BACKUP_KEEP_LAST, _HOURLY, _DAILY, _WEEKLY, _MONTHLY, _YEARLY, _WITHIN",
+            },
+            ctx,
+          );
+        } catch (error) {
+          failures.push(error as Error);
+        }
       }
       if (ctx.flags.has("check")) {
         try {
           await deps.repository.check(ctx.signal, deps.checkSubset);
+          deps.repositoryMetrics.checked(true);
           ctx.log.info({ subset: deps.checkSubset }, "repository check passed");
         } catch (error) {
+          if (!ctx.signal.aborted) deps.repositoryMetrics.checked(false);
           failures.push(error as Error);
         }
       }

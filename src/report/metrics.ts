@@ -49,6 +49,28 @@ export class Metrics {
     labelNames: ["job", "kind"],
     registers: [this.registry],
   });
+  // Restore-verify: the first three names are used by existing alert rules; keep them.
+  readonly verifyLast = new Gauge({
+    name: "backup_restore_verify_last_timestamp",
+    help: "When the last verify run ended, whatever its result (Unix time).",
+    registers: [this.registry],
+  });
+  readonly verifySuccess = new Gauge({
+    name: "backup_restore_verify_success",
+    help: "1 when the last verify run restored and checked every target, else 0.",
+    registers: [this.registry],
+  });
+  readonly verifyDuration = new Gauge({
+    name: "backup_restore_verify_duration_seconds",
+    help: "How long the last verify run took.",
+    registers: [this.registry],
+  });
+  readonly verifyTarget = new Gauge({
+    name: "backup_restore_verify_target_success",
+    help: '1 when the last verify of this database (database="" for the globals or the whole target) passed, else 0.',
+    labelNames: ["kind", "target", "database"],
+    registers: [this.registry],
+  });
   readonly info = new Gauge({
     name: "backup_agent_info",
     help: "Always 1; labels carry the agent's version.",

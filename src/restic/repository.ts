@@ -37,7 +37,11 @@ export class ResticRepository {
    * Any other failure (wrong password, unreachable backend, lock) is thrown and never re-inits.
    * Returns true when it created the repository. Idempotent.
    */
-  async ensureInitialised(signal: AbortSignal, log: Logger): Promise<boolean> {
+  async ensureInitialised(
+    signal: AbortSignal,
+    log: Logger,
+    initArgs: readonly string[] = [],
+  ): Promise<boolean> {
     try {
       await runRestic(this.env, ["cat", "config", "--no-lock", "--quiet"], signal);
       return false;
@@ -45,7 +49,7 @@ export class ResticRepository {
       if (!(error instanceof ResticNoRepositoryError)) throw error;
     }
     log.info({ repository: this.display }, "repository does not exist: initialising it");
-    await runRestic(this.env, ["init", "--quiet"], signal);
+    await runRestic(this.env, ["init", "--quiet", ...initArgs], signal);
     return true;
   }
 

@@ -17,6 +17,20 @@ export const MEILISEARCH_LABELS = {
   snapshotDir: "backup-agent.meilisearch.snapshot-dir",
 } as const;
 
+export const EXEC_LABELS = {
+  /** The dump command, run with `sh -c` inside the container; its stdout is the backup. */
+  command: "backup-agent.exec.command",
+  user: "backup-agent.exec.user",
+  filename: "backup-agent.exec.filename",
+} as const;
+
+export const VOLUME_LABELS = {
+  /** On a container: stop it while volumes are backed up, start it again afterwards. */
+  stopDuringBackup: "backup-agent.stop-during-backup",
+  /** On a volume: deliberately not backed up, so never reported as unprotected. */
+  exclude: "backup-agent.exclude",
+} as const;
+
 /** "a, b,,c" → ["a", "b", "c"]. */
 export function labelList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;

@@ -3,11 +3,13 @@
 import type { Logger } from "pino";
 import { AggregateBackupError, BackupError } from "../../core/errors.js";
 import type { Engine } from "../../docker/engine.js";
+import type { Sandbox } from "../../docker/sandbox.js";
 import type { TargetMetrics } from "../../report/target-metrics.js";
 import type { ResticRepository } from "../../restic/repository.js";
 import { identityTags } from "../../restic/tags.js";
 import { type StoredFile, storeStream } from "../store.js";
 import type { PostgresTarget } from "./discover.js";
+import { exportSnapshot, type RowCounts, type SnapshotSession } from "./rowcounts.js";
 import { clientEnv, lastLines, query } from "./sql.js";
 
 export interface PostgresDeps {
@@ -15,6 +17,8 @@ export interface PostgresDeps {
   repository: ResticRepository;
   host: string;
   metrics: TargetMetrics;
+  /** When given, each dump's exact row counts are recorded in the manifest (same snapshot as pg_dump). */
+  sandbox?: Pick<Sandbox, "openExec">;
 }
 
 export interface RunInfo {
@@ -94,11 +98,13 @@ export async function backupPostgres(
     fileName: string,
     cmd: string[],
     env: string[],
+    session?: SnapshotSession,
   ) => {
     const key = { kind, target: target.name, database: database ?? "" };
     try {
       const filename = await deps.repository.stdinFilename(["postgres", target.name, fileName], run.signal);
       const tags = identityTags({ kind, target: target.name, database, run: run.runId });
+      let tables: RowCounts | undefined;
       const file = await storeStream(
         { env: deps.repository.env, host: deps.host, filename, tags, signal: run.signal },
         async (sink, signal) => {
@@ -108,6 +114,8 @@ export async function backupPostgres(
               `${cmd[0]} of ${database ?? "globals"} exited ${result.exitCode}: ${lastLines(result.stderr)}`,
             );
           }
+          // Counted before EOF, in pg_dump's own snapshot: a failed count leaves no dump behind.
+          if (session) tables = await session.count(signal);
         },
       );
       deps.metrics.success(key, new Date(), file.size, file.durationSeconds);
@@ -119,6 +127,7 @@ export async function backupPostgres(
         snapshot: file.snapshotId,
         size: file.size,
         sha256: file.sha256,
+        ...(tables ? { tables } : {}),
       });
       log.info(
         {
@@ -161,7 +170,24 @@ export async function backupPostgres(
   for (const database of selected) {
     run.signal.throwIfAborted();
     const cmd = ["pg_dump", "--format=custom", `--compress=${target.compress}`, "-w"];
-    await dump("postgres", database, `${database}.dump`, cmd, clientEnv(target, database));
+    let session: SnapshotSession | undefined;
+    if (deps.sandbox) {
+      try {
+        session = await exportSnapshot(deps.sandbox, target, database, run.signal);
+        cmd.push(`--snapshot=${session.snapshotId}`);
+      } catch (error) {
+        deps.metrics.failure({ kind: "postgres", target: target.name, database });
+        errors.push(fail(`${database}: ${(error as Error).message}`, error));
+        continue;
+      }
+    }
+    try {
+      await dump("postgres", database, `${database}.dump`, cmd, clientEnv(target, database), session);
+    } finally {
+      await session
+        ?.close()
+        .catch((error: unknown) => log.warn({ database, err: error }, "closing the snapshot session failed"));
+    }
   }
 
   if (stored.length > 0) {

@@ -1,0 +1,59 @@
+// The narrow view of the Docker Engine that restore-verify and restore need: throwaway containers and
+// execs that read a stream on stdin. Implemented over dockerode in dockerode-sandbox.ts.
+import type { Readable, Writable } from "node:stream";
+import type { ExecOptions, ExecResult } from "./engine.js";
+
+/** Every container verify makes carries this label, so a later start can find and remove leftovers. */
+export const THROWAWAY_LABEL = "backup-agent.throwaway";
+export const VERIFY_RUN_LABEL = "backup-agent.verify.run";
+/** `<hostname>:<pid>` of the agent process that made the container. */
+export const OWNER_LABEL = "backup-agent.owner";
+
+export interface LabelledContainer {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  created: Date;
+}
+
+export interface ThrowawaySpec {
+  image: string;
+  name: string;
+  env: string[];
+  labels: Record<string, string>;
+  /** Mount point → tmpfs options, e.g. { "/var/lib/postgresql/data": "rw" }. */
+  tmpfs: Record<string, string>;
+}
+
+/** An exec whose stdin is open: write to `stdin`, read `stdout`; `result` settles after both ended. */
+export interface ExecSession {
+  stdin: Writable;
+  stdout: Readable;
+  result: Promise<ExecResult>;
+}
+
+export interface Sandbox {
+  /** Creates and starts a container with no network (NetworkMode "none"). Returns its id. */
+  createThrowaway(spec: ThrowawaySpec, signal: AbortSignal): Promise<string>;
+  /** Removes the container and its anonymous volumes, running or not. Idempotent: a missing one is fine. */
+  remove(id: string): Promise<void>;
+  /** Ids and names of every container (running or not) that carries the label `key=value`. */
+  listLabelled(label: string): Promise<LabelledContainer[]>;
+  /**
+   * Runs cmd with stdin attached. The caller writes into `stdin` and must end it; `result` resolves
+   * once stdout has ended *and* Docker reports an exit code. Aborting `signal` destroys the stream.
+   */
+  openExec(id: string, cmd: readonly string[], options: ExecOptions): Promise<ExecSession>;
+  /**
+   * Pipes `input` into cmd's stdin (ending it when `input` ends) and collects stdout as text. When
+   * cmd exits before reading all of `input`, the rest is drained (never left blocked); `input` is
+   * destroyed only when the exec fails or `options.signal` aborts.
+   */
+  execWithStdin(
+    id: string,
+    cmd: readonly string[],
+    input: Readable,
+    options: ExecOptions,
+  ): Promise<ExecResult & { stdout: string }>;
+}

@@ -1,0 +1,34 @@
+// The exec step of the `backup` job: every labelled dump command under the concurrency limit. A failed
+// target never stops the others; the step fails naming each.
+import { AggregateBackupError } from "../core/errors.js";
+import type { RunContext } from "../core/job.js";
+import { settleWithLimit } from "../core/limit.js";
+import { resolveProject } from "../docker/project.js";
+import { backupExec, type ExecDeps } from "../targets/exec/backup.js";
+import { discoverExec, EXEC_KIND } from "../targets/exec/discover.js";
+
+export interface ExecStepDeps extends ExecDeps {
+  project: string | undefined;
+  concurrency: number;
+}
+
+export async function backupExecTargets(deps: ExecStepDeps, ctx: RunContext): Promise<void> {
+  const scope = await resolveProject(deps.engine, deps.project);
+  const targets = await discoverExec(deps.engine, scope.project);
+  if (targets.length === 0) return;
+  ctx.log.info(
+    { scope: scope.project ?? "*", targets: targets.map((t) => `${t.name} (${t.container.name})`) },
+    `${targets.length} exec target(s) found`,
+  );
+  const results = await settleWithLimit(targets, deps.concurrency, (target) =>
+    backupExec(target, deps, ctx).catch((error: unknown) => {
+      deps.metrics.failure({ kind: EXEC_KIND, target: target.name, database: "" });
+      ctx.log.error({ target: target.name, err: error }, `exec target ${target.name} failed`);
+      throw error;
+    }),
+  );
+  const errors = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+  if (errors.length > 0) {
+    throw new AggregateBackupError(`${errors.length} of ${targets.length} exec target(s) failed`, errors);
+  }
+}

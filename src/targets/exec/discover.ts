@@ -1,0 +1,46 @@
+// Generic exec targets: a label names a dump command that runs in the container (MariaDB, Redis,
+// etcd, …). Credentials come from the container's own env inside the command, never from the agent.
+import type { ContainerInfo, Engine } from "../../docker/engine.js";
+import { EXEC_LABELS as L } from "../labels.js";
+
+export const EXEC_KIND = "exec";
+
+export interface ExecTarget {
+  kind: "exec";
+  /** The Compose service (or container name): the target's name in tags, files and metrics. */
+  name: string;
+  container: ContainerInfo;
+  command: string;
+  user: string | undefined;
+  /** The stored file's name: exec/<service>/<filename>. */
+  filename: string;
+  problems: string[];
+}
+
+export function describeExec(container: ContainerInfo): ExecTarget {
+  const labels = container.labels;
+  const problems: string[] = [];
+  const command = (labels[L.command] ?? "").trim();
+  if (command === "") problems.push(`label ${L.command}: must not be empty`);
+  const filename = labels[L.filename] ?? "dump";
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(filename)) {
+    problems.push(
+      `label ${L.filename}: expected a file name of letters, digits, ".", "_", "-"; got "${filename}"`,
+    );
+  }
+  return {
+    kind: EXEC_KIND,
+    name: container.service,
+    container,
+    command,
+    user: labels[L.user],
+    filename,
+    problems,
+  };
+}
+
+/** Every container in scope with a backup-agent.exec.command label, running or not. */
+export async function discoverExec(engine: Engine, project: string | undefined): Promise<ExecTarget[]> {
+  const containers = await engine.listContainers(L.command, project);
+  return containers.map(describeExec).sort((a, b) => a.name.localeCompare(b.name));
+}
