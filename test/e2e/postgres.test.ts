@@ -1,7 +1,10 @@
 // PostgreSQL 15 and 17 on the real engine: dumps stream into restic and restore with every row intact.
 import { execa } from "execa";
-import { afterAll, describe, expect, it } from "vitest";
-import { AgentProcess, baseEnv } from "./support/daemon.js";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AgentProcess, baseEnv, freePort } from "./support/daemon.js";
 import {
   docker,
   type PgContainer,
@@ -138,6 +141,30 @@ describe.each([15, 17] as const)("PostgreSQL %i", (major) => {
     expect(await fresh.psql("SELECT tableowner FROM pg_tables WHERE tablename = 'orders'", "shop")).toBe(
       "shop_owner",
     );
+    // A restarted daemon reads freshness from the repository: neither reset nor faked.
+    const work = mkdtempSync(join(tmpdir(), "e2e-pg-restart-"));
+    writeFileSync(join(work, "crontab"), "0 0 1 1 * check\n");
+    const daemon = new AgentProcess(
+      ["daemon"],
+      baseEnv({ ...repo.env, BACKUP_CRONTAB: join(work, "crontab"), BACKUP_COMPOSE_PROJECT: project }),
+      await freePort(),
+    );
+    try {
+      const appdb = dumps.find((s) => s.tag.database === "appdb") as (typeof made)[number];
+      const key = { kind: "postgres", target: "db", database: "appdb" };
+      await vi.waitFor(
+        async () =>
+          expect(await daemon.metric("backup_target_last_success_timestamp_seconds", key)).toBeCloseTo(
+            Date.parse(appdb.time) / 1000,
+            0,
+          ),
+        { timeout: 30_000, interval: 200 },
+      );
+      expect(await daemon.metric("backup_target_last_size_bytes", key)).toBeGreaterThan(1_000_000);
+      expect(await daemon.metric("backup_target_failures_total", key)).toBe(0);
+    } finally {
+      await daemon.stop();
+    }
     await docker(["rm", "-f", "-v", pg.name, fresh.name]);
   });
 });

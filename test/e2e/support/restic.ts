@@ -25,6 +25,7 @@ export async function newRepo(prefix: string): Promise<TestRepo> {
 
 export interface TestSnapshot {
   id: string;
+  time: string;
   paths: string[];
   tags: string[];
   tag: Record<string, string>;
@@ -34,8 +35,9 @@ export interface TestSnapshot {
 export async function snapshots(repo: TestRepo, ...allTags: string[]): Promise<TestSnapshot[]> {
   const args = ["snapshots", "--json", "--no-lock", ...(allTags.length ? ["--tag", allTags.join(",")] : [])];
   const { stdout } = await execa("restic", args, { env: repo.env });
-  return ((JSON.parse(stdout) ?? []) as { id: string; paths: string[]; tags?: string[] }[]).map((s) => ({
+  return ((JSON.parse(stdout) ?? []) as { id: string; time: string; paths: string[]; tags?: string[] }[]).map((s) => ({
     id: s.id,
+    time: s.time,
     paths: s.paths,
     tags: s.tags ?? [],
     tag: Object.fromEntries(
