@@ -59,33 +59,24 @@ export function boolean(fallback: boolean) {
     .transform((v) => v === "true" || v === "1" || v === "yes");
 }
 
+function toInteger(min: number, max: number) {
+  return (v: string, ctx: z.RefinementCtx): number => {
+    const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+    if (!(n >= min && n <= max)) {
+      ctx.addIssue({ code: "custom", message: `expected a whole number from ${min} to ${max}` });
+      return z.NEVER;
+    }
+    return n;
+  };
+}
+
 export function integer(min: number, max: number, fallback: number) {
-  return z
-    .string()
-    .default(String(fallback))
-    .transform((v, ctx) => {
-      const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
-      if (!(n >= min && n <= max)) {
-        ctx.addIssue({ code: "custom", message: `expected a whole number from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+  return z.string().default(String(fallback)).transform(toInteger(min, max));
 }
 
 /** A whole number from min to max, or unset. */
 export function optionalInteger(min: number, max: number) {
-  return z
-    .string()
-    .transform((v, ctx) => {
-      const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
-      if (!(n >= min && n <= max)) {
-        ctx.addIssue({ code: "custom", message: `expected a whole number from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    })
-    .optional();
+  return z.string().transform(toInteger(min, max)).optional();
 }
 
 /** A restic duration for --keep-within: years, months, days, hours ("7d", "1y6m", "36h"). */

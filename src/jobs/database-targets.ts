@@ -4,6 +4,7 @@
 import { AggregateBackupError, BackupError } from "../core/errors.js";
 import type { RunContext } from "../core/job.js";
 import { settleWithLimit } from "../core/limit.js";
+import { checkExpectedTargets } from "./expected.js";
 import { resolveProject } from "../docker/project.js";
 import { backupPostgres, type PostgresDeps } from "../targets/postgres/backup.js";
 import { discoverPostgres } from "../targets/postgres/discover.js";
@@ -25,27 +26,7 @@ export async function backupDatabaseTargets(deps: DatabaseStepDeps, ctx: RunCont
     },
     `${targets.length} PostgreSQL target(s) found`,
   );
-  const errors: Error[] = [];
-  for (const expected of deps.expected.filter((e) => e.startsWith("postgres/"))) {
-    const name = expected.slice("postgres/".length);
-    if (!targets.some((t) => t.name === name)) {
-      deps.metrics.failure({ kind: "postgres", target: name, database: "" });
-      errors.push(
-        new BackupError(`postgres target "${name}" is expected but no labelled container exists`, {
-          target: name,
-        }),
-      );
-    }
-  }
-  const seen = new Set<string>();
-  for (const target of targets) {
-    if (seen.has(target.name)) {
-      target.problems.push(
-        `more than one labelled container serves "${target.name}": label only one replica`,
-      );
-    }
-    seen.add(target.name);
-  }
+  const errors: Error[] = checkExpectedTargets("postgres", targets, deps.expected, deps.metrics);
   if (targets.length === 0 && errors.length === 0) {
     ctx.log.warn(
       { scope: scope.project ?? "*" },

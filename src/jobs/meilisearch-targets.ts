@@ -1,8 +1,9 @@
 // The Meilisearch step of the `backup` job: discover, check expectations, snapshot every target under
 // the concurrency limit. A failed target never stops the others; the step fails naming each.
-import { AggregateBackupError, BackupError } from "../core/errors.js";
+import { AggregateBackupError } from "../core/errors.js";
 import type { RunContext } from "../core/job.js";
 import { settleWithLimit } from "../core/limit.js";
+import { checkExpectedTargets } from "./expected.js";
 import { resolveProject } from "../docker/project.js";
 import { backupMeilisearch, MEILISEARCH_KIND, type MeiliDeps } from "../targets/meilisearch/backup.js";
 import { discoverMeilisearch } from "../targets/meilisearch/discover.js";
@@ -24,28 +25,7 @@ export async function backupMeilisearchTargets(deps: MeiliStepDeps, ctx: RunCont
     },
     `${targets.length} Meilisearch target(s) found`,
   );
-  const errors: Error[] = [];
-  const prefix = `${MEILISEARCH_KIND}/`;
-  for (const expected of deps.expected.filter((e) => e.startsWith(prefix))) {
-    const name = expected.slice(prefix.length);
-    if (!targets.some((t) => t.name === name)) {
-      deps.metrics.failure({ kind: MEILISEARCH_KIND, target: name, database: "" });
-      errors.push(
-        new BackupError(`meilisearch target "${name}" is expected but no labelled container exists`, {
-          target: name,
-        }),
-      );
-    }
-  }
-  const seen = new Set<string>();
-  for (const target of targets) {
-    if (seen.has(target.name)) {
-      target.problems.push(
-        `more than one labelled container serves "${target.name}": label only one replica`,
-      );
-    }
-    seen.add(target.name);
-  }
+  const errors: Error[] = checkExpectedTargets(MEILISEARCH_KIND, targets, deps.expected, deps.metrics);
   if (targets.length === 0 && errors.length === 0) {
     ctx.log.info(
       { scope: scope.project ?? "*" },
