@@ -1,10 +1,9 @@
 // Engine over dockerode: discovery by label, exec with demux and a polled exit code, archive reads.
 
 import { Writable } from "node:stream";
-import { finished } from "node:stream/promises";
 import Docker from "dockerode";
 import { BackupError } from "../core/errors.js";
-import { DockerDemux } from "./demux.js";
+import { attachExec } from "./attach-exec.js";
 import type {
   ContainerControl,
   ContainerInfo,
@@ -15,8 +14,6 @@ import type {
   VolumeLister,
 } from "./engine.js";
 
-const STDERR_LIMIT = 64 * 1024;
-const EXIT_CODE_TIMEOUT_MS = 30_000;
 
 export class DockerodeEngine implements Engine, VolumeLister, ContainerControl {
   constructor(readonly docker: Docker = new Docker()) {}
@@ -94,38 +91,9 @@ export class DockerodeEngine implements Engine, VolumeLister, ContainerControl {
     stdout: Writable,
     options: ExecOptions,
   ): Promise<ExecResult> {
-    const { signal } = options;
-    signal.throwIfAborted();
-    const exec = await this.docker.getContainer(id).exec({
-      Cmd: [...cmd],
-      AttachStdin: false,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-      Env: options.env,
-      User: options.user,
-    });
-    const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadWriteStream & {
-      destroy(error?: Error): void;
-    };
-    let stderr = "";
-    const demux = new DockerDemux((chunk) => {
-      stderr = (stderr + chunk.toString()).slice(-STDERR_LIMIT);
-    });
-    const onAbort = () =>
-      stream.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
-    signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      stream.on("error", (error) => demux.destroy(error));
-      stream.pipe(demux);
-      demux.pipe(stdout, { end: false });
-      await finished(demux, { writable: false });
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
-    signal.throwIfAborted();
-    const exitCode = await waitForExitCode(exec, this.docker.getContainer(id), signal);
-    return { exitCode, stderr };
+    const attached = await attachExec(this.docker, id, cmd, options, false);
+    attached.stdout.pipe(stdout, { end: false });
+    return attached.result;
   }
 
   async execText(
@@ -163,30 +131,5 @@ export class DockerodeEngine implements Engine, VolumeLister, ContainerControl {
     signal.addEventListener("abort", onAbort, { once: true });
     stream.once("close", () => signal.removeEventListener("abort", onAbort));
     return stream;
-  }
-}
-
-/** Docker may still say Running or ExitCode null right after the stream ends: poll until it knows. */
-export async function waitForExitCode(
-  exec: Docker.Exec,
-  container: Docker.Container,
-  signal: AbortSignal,
-): Promise<number> {
-  const started = Date.now();
-  const deadline = started + EXIT_CODE_TIMEOUT_MS;
-  for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
-    const info = await exec.inspect();
-    if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;
-    // A container stopped under the exec may never report the exec's exit code.
-    if (Date.now() - started > 1000 && !(await container.inspect()).State.Running) {
-      throw new BackupError(`docker exec ${exec.id}: the container stopped while the command ran`);
-    }
-    if (Date.now() > deadline) {
-      throw new BackupError(
-        `docker exec ${exec.id}: no exit code ${EXIT_CODE_TIMEOUT_MS / 1000}s after its output ended`,
-      );
-    }
-    signal.throwIfAborted();
-    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }

@@ -1,14 +1,11 @@
 // Sandbox over dockerode: throwaway containers with no network, and execs with stdin attached.
 import { PassThrough, type Readable } from "node:stream";
-import { finished } from "node:stream/promises";
 import Docker from "dockerode";
 import { BackupError } from "../core/errors.js";
-import { DockerDemux } from "./demux.js";
-import { waitForExitCode } from "./dockerode-engine.js";
+import { attachExec } from "./attach-exec.js";
 import type { ExecOptions, ExecResult } from "./engine.js";
 import type { ExecSession, Sandbox, ThrowawaySpec } from "./sandbox.js";
 
-const STDERR_LIMIT = 64 * 1024;
 
 export class DockerodeSandbox implements Sandbox {
   constructor(readonly docker: Docker = new Docker()) {}
@@ -54,47 +51,13 @@ export class DockerodeSandbox implements Sandbox {
   }
 
   async openExec(id: string, cmd: readonly string[], options: ExecOptions): Promise<ExecSession> {
-    const { signal } = options;
-    signal.throwIfAborted();
-    const container = this.docker.getContainer(id);
-    const exec = await container.exec({
-      Cmd: [...cmd],
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-      Env: options.env,
-      User: options.user,
-    });
-    const stream = (await exec.start({ hijack: true, stdin: true })) as NodeJS.ReadWriteStream & {
-      destroy(error?: Error): void;
-      end(): void;
-    };
-    let stderr = "";
-    const demux = new DockerDemux((chunk) => {
-      stderr = (stderr + chunk.toString()).slice(-STDERR_LIMIT);
-    });
-    const onAbort = () =>
-      stream.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
-    signal.addEventListener("abort", onAbort, { once: true });
-    stream.on("error", (error) => demux.destroy(error));
-    stream.pipe(demux);
+    const attached = await attachExec(this.docker, id, cmd, options, true);
     // stdin: what the caller writes goes to the exec; ending it half-closes the socket (EOF in the exec).
     const stdin = new PassThrough();
-    stdin.pipe(stream as unknown as NodeJS.WritableStream);
+    stdin.pipe(attached.socket as unknown as NodeJS.WritableStream);
     const stdout = new PassThrough();
-    demux.pipe(stdout);
-    const result = (async (): Promise<ExecResult> => {
-      try {
-        await finished(demux, { writable: false });
-      } finally {
-        signal.removeEventListener("abort", onAbort);
-      }
-      signal.throwIfAborted();
-      const exitCode = await waitForExitCode(exec, container, signal);
-      return { exitCode, stderr };
-    })();
-    return { stdin, stdout, result };
+    attached.stdout.pipe(stdout);
+    return { stdin, stdout, result: attached.result };
   }
 
   async execWithStdin(
