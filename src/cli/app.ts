@@ -45,6 +45,7 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
     expected: config.targets.expected,
     concurrency: config.targets.concurrency,
     checkSubset: config.targets.checkSubset,
+    hookTimeoutMs: config.targets.hookTimeoutMs,
     meilisearch: config.meilisearch,
     volumes: config.volumes,
     coverage: coverageMetrics,

@@ -2,6 +2,7 @@
 import { BackupError } from "../core/errors.js";
 import { isJobName, JOB_NAMES, parseJobFlags } from "../core/job.js";
 import type { App } from "./app.js";
+import { removeStaleLocks } from "./stale-locks.js";
 
 /** Exit codes: 0 success, 1 the run failed, 64 bad usage. */
 export async function runCommand(app: App, args: readonly string[]): Promise<number> {
@@ -18,6 +19,7 @@ export async function runCommand(app: App, args: readonly string[]): Promise<num
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
+    if (name !== "check") await removeStaleLocks(app);
     const outcome = await app.runner.run(name, flags, "cli");
     return outcome.result === "success" ? 0 : 1;
   } finally {

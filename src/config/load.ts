@@ -18,7 +18,7 @@ export interface JobConfig {
 export interface Config {
   restic: { repository: Secret; repositoryDisplay: string; password: Secret; binary: string; host: string };
   schedule: { source: string; entries: CrontabEntry[] };
-  targets: { project: string | undefined; expected: string[]; concurrency: number; checkSubset: string };
+  targets: { project: string | undefined; expected: string[]; concurrency: number; checkSubset: string; hookTimeoutMs: number };
   meilisearch: { apiKey: Secret | undefined; pollIntervalMs: number; timeoutMs: number };
   timezone: string;
   http: ListenAddress | undefined;
@@ -165,6 +165,7 @@ function build(v: Record<string, unknown>, schedule: Config["schedule"]): Config
         .filter(Boolean),
       concurrency: v.BACKUP_CONCURRENCY as number,
       checkSubset: v.BACKUP_CHECK_SUBSET as string,
+      hookTimeoutMs: v.BACKUP_HOOK_TIMEOUT as number,
     },
     meilisearch: {
       apiKey: v.BACKUP_MEILI_API_KEY as Secret | undefined,

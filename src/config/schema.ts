@@ -106,6 +106,11 @@ export const VARIABLES: Record<string, VariableSpec> = {
     fallback: "120s",
     doc: "How long a Meilisearch snapshot task may take before its target fails.",
   },
+  BACKUP_HOOK_TIMEOUT: {
+    schema: f.duration("5m"),
+    fallback: "5m",
+    doc: "How long one pre- or post-hook may take, unless its container's `backup-agent.hook.timeout` label says otherwise.",
+  },
   BACKUP_CRONTAB: {
     schema: f.optionalText(),
     fallback: "(the embedded schedule, see crontab.example)",

@@ -8,11 +8,13 @@ import { checkExpectedTargets } from "./expected.js";
 import { resolveProject } from "../docker/project.js";
 import { backupPostgres, type PostgresDeps } from "../targets/postgres/backup.js";
 import { discoverPostgres } from "../targets/postgres/discover.js";
+import { withContainerHooks } from "../targets/hooks.js";
 
 export interface DatabaseStepDeps extends PostgresDeps {
   project: string | undefined;
   expected: readonly string[];
   concurrency: number;
+  hookTimeoutMs: number;
 }
 
 export async function backupDatabaseTargets(deps: DatabaseStepDeps, ctx: RunContext): Promise<void> {
@@ -34,7 +36,13 @@ export async function backupDatabaseTargets(deps: DatabaseStepDeps, ctx: RunCont
     );
   }
   const results = await settleWithLimit(targets, deps.concurrency, (target) =>
-    backupPostgres(target, deps, ctx).catch((error: unknown) => {
+    withContainerHooks(
+      deps,
+      target.container,
+      { target: target.name, what: `postgres target "${target.name}"` },
+      ctx,
+      () => backupPostgres(target, deps, ctx),
+    ).catch((error: unknown) => {
       deps.metrics.failure({ kind: "postgres", target: target.name, database: "" });
       throw error;
     }),

@@ -6,10 +6,12 @@ import { settleWithLimit } from "../core/limit.js";
 import { resolveProject } from "../docker/project.js";
 import { backupExec, type ExecDeps } from "../targets/exec/backup.js";
 import { discoverExec, EXEC_KIND } from "../targets/exec/discover.js";
+import { withContainerHooks } from "../targets/hooks.js";
 
 export interface ExecStepDeps extends ExecDeps {
   project: string | undefined;
   concurrency: number;
+  hookTimeoutMs: number;
 }
 
 export async function backupExecTargets(deps: ExecStepDeps, ctx: RunContext): Promise<void> {
@@ -21,7 +23,13 @@ export async function backupExecTargets(deps: ExecStepDeps, ctx: RunContext): Pr
     `${targets.length} exec target(s) found`,
   );
   const results = await settleWithLimit(targets, deps.concurrency, (target) =>
-    backupExec(target, deps, ctx).catch((error: unknown) => {
+    withContainerHooks(
+      deps,
+      target.container,
+      { target: target.name, what: `exec target "${target.name}"` },
+      ctx,
+      () => backupExec(target, deps, ctx),
+    ).catch((error: unknown) => {
       deps.metrics.failure({ kind: EXEC_KIND, target: target.name, database: "" });
       ctx.log.error({ target: target.name, err: error }, `exec target ${target.name} failed`);
       throw error;

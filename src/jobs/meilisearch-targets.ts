@@ -7,11 +7,13 @@ import { checkExpectedTargets } from "./expected.js";
 import { resolveProject } from "../docker/project.js";
 import { backupMeilisearch, MEILISEARCH_KIND, type MeiliDeps } from "../targets/meilisearch/backup.js";
 import { discoverMeilisearch } from "../targets/meilisearch/discover.js";
+import { withContainerHooks } from "../targets/hooks.js";
 
 export interface MeiliStepDeps extends MeiliDeps {
   project: string | undefined;
   expected: readonly string[];
   concurrency: number;
+  hookTimeoutMs: number;
 }
 
 export async function backupMeilisearchTargets(deps: MeiliStepDeps, ctx: RunContext): Promise<void> {
@@ -33,7 +35,13 @@ export async function backupMeilisearchTargets(deps: MeiliStepDeps, ctx: RunCont
     );
   }
   const results = await settleWithLimit(targets, deps.concurrency, (target) =>
-    backupMeilisearch(target, deps, ctx).catch((error: unknown) => {
+    withContainerHooks(
+      deps,
+      target.container,
+      { target: target.name, what: `Meilisearch target "${target.name}"` },
+      ctx,
+      () => backupMeilisearch(target, deps, ctx),
+    ).catch((error: unknown) => {
       deps.metrics.failure({ kind: MEILISEARCH_KIND, target: target.name, database: "" });
       ctx.log.error({ target: target.name, err: error }, `Meilisearch target ${target.name} failed`);
       throw error;

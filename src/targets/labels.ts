@@ -31,6 +31,17 @@ export const VOLUME_LABELS = {
   exclude: "backup-agent.exclude",
 } as const;
 
+export const HOOK_LABELS = {
+  /** On a container: a command (`sh -c`) run in it before its targets are backed up. */
+  pre: "backup-agent.hook.pre",
+  /** On a container: a command run in it after its targets were backed up, even when that failed. */
+  post: "backup-agent.hook.post",
+  /** The user both hooks run as (default: the container's own). */
+  user: "backup-agent.hook.user",
+  /** How long one hook may take ("30s", "5m"; default BACKUP_HOOK_TIMEOUT). */
+  timeout: "backup-agent.hook.timeout",
+} as const;
+
 /** "a, b,,c" → ["a", "b", "c"]. */
 export function labelList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;

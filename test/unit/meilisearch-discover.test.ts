@@ -116,6 +116,7 @@ describe("the Meilisearch step", () => {
       project: "shop",
       expected: ["meilisearch/search", "meilisearch/ghost", "postgres/db"],
       concurrency: 2,
+      hookTimeoutMs: 1_000,
       client: (target: { name: string }): MeiliApi => ({
         createSnapshot: async () => {
           calls.push(`POST ${target.name}`);

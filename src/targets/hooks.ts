@@ -1,0 +1,170 @@
+// Pre/post hooks: labelled commands run in a container around the backup of what it holds (flush and
+// lock tables, pause a writer). A failed pre-hook fails the targets it guards and skips their backup;
+// post-hooks run anyway, under their own time limit, even after the run was aborted.
+import type { Logger } from "pino";
+import { parseDuration } from "../config/duration.js";
+import { BackupError } from "../core/errors.js";
+import type { ContainerInfo, Engine } from "../docker/engine.js";
+import { HOOK_LABELS as L } from "./labels.js";
+import { lastLines } from "./postgres/sql.js";
+
+export interface ContainerHooks {
+  container: ContainerInfo;
+  pre: string | undefined;
+  post: string | undefined;
+  user: string | undefined;
+  timeoutMs: number;
+  /** Label problems: a container with a bad hook label never has its targets backed up. */
+  problems: string[];
+}
+
+type HookEngine = Pick<Engine, "execText">;
+type Run = { signal: AbortSignal; log: Logger };
+
+/** The container's hooks, or undefined when it carries no hook label. */
+export function describeHooks(container: ContainerInfo, defaultTimeoutMs: number): ContainerHooks | undefined {
+  const labels = container.labels;
+  const pre = labels[L.pre]?.trim();
+  const post = labels[L.post]?.trim();
+  if (pre === undefined && post === undefined) return undefined;
+  const problems: string[] = [];
+  for (const [label, value] of [
+    [L.pre, pre],
+    [L.post, post],
+  ] as const) {
+    if (value === "") problems.push(`label ${label}: must not be empty`);
+  }
+  let timeoutMs = defaultTimeoutMs;
+  const timeout = labels[L.timeout];
+  if (timeout !== undefined) {
+    const parsed = parseDuration(timeout);
+    if (parsed === undefined) {
+      problems.push(`label ${L.timeout}: expected a duration such as "30s" or "5m"; got "${timeout}"`);
+    } else timeoutMs = parsed;
+  }
+  return { container, pre: pre || undefined, post: post || undefined, user: labels[L.user], timeoutMs, problems };
+}
+
+/**
+ * Runs the pre-hooks in order and stops at the first that fails. Returns the failure (the caller
+ * fails the guarded targets with it), or undefined when every pre-hook exited 0. A container that
+ * is not running has nothing to flush: its hooks are skipped, and said so.
+ */
+export async function runPreHooks(
+  engine: HookEngine,
+  hooks: readonly ContainerHooks[],
+  run: Run,
+): Promise<BackupError | undefined> {
+  for (const h of hooks) {
+    if (h.problems.length > 0) {
+      return new BackupError(`hooks of container ${h.container.name}: ${h.problems.join("; ")}`, {
+        target: h.container.name,
+      });
+    }
+    if (!h.container.running) {
+      run.log.info({ container: h.container.name }, `${h.container.name} is not running: its hooks are skipped`);
+      continue;
+    }
+    if (h.pre === undefined) continue;
+    const signal = AbortSignal.any([run.signal, AbortSignal.timeout(h.timeoutMs)]);
+    const failure = await runHook(engine, h, "pre", h.pre, signal, run.log);
+    if (failure) return failure;
+  }
+  return undefined;
+}
+
+/** Runs every post-hook (in reverse order), each under its own time limit; returns the failures. */
+export async function runPostHooks(
+  engine: HookEngine,
+  hooks: readonly ContainerHooks[],
+  log: Logger,
+): Promise<BackupError[]> {
+  const failures: BackupError[] = [];
+  for (const h of [...hooks].reverse()) {
+    if (h.post === undefined || h.problems.length > 0 || !h.container.running) continue;
+    // Not the run's signal: after an abort the post-hook (unlock, resume) matters most.
+    const failure = await runHook(engine, h, "post", h.post, AbortSignal.timeout(h.timeoutMs), log);
+    if (failure) failures.push(failure);
+  }
+  return failures;
+}
+
+/**
+ * Guards one backup with the hooks of the containers it reads from. The body's error comes first;
+ * post-hook failures are joined to it, never dropped.
+ */
+export async function withHooks<T>(
+  engine: HookEngine,
+  hooks: readonly ContainerHooks[],
+  guarded: { target: string; what: string },
+  run: Run,
+  body: () => Promise<T>,
+): Promise<T> {
+  if (hooks.length === 0) return body();
+  const errors: Error[] = [];
+  let result: T | undefined;
+  try {
+    const failure = await runPreHooks(engine, hooks, run);
+    if (failure) {
+      errors.push(new BackupError(`${guarded.what} was not backed up: ${failure.message}`, { target: guarded.target, cause: failure }));
+    } else {
+      result = await body();
+    }
+  } catch (error) {
+    errors.push(error as Error);
+  } finally {
+    for (const failure of await runPostHooks(engine, hooks, run.log)) {
+      errors.push(new BackupError(`${guarded.what}: ${failure.message}`, { target: guarded.target, cause: failure }));
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    const message = errors.map((e) => e.message).join("; ");
+    throw new BackupError(message, { target: guarded.target, cause: new AggregateError(errors, message) });
+  }
+  return result as T;
+}
+
+async function runHook(
+  engine: HookEngine,
+  h: ContainerHooks,
+  phase: "pre" | "post",
+  command: string,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<BackupError | undefined> {
+  const where = `${phase}-hook in container ${h.container.name}`;
+  const started = Date.now();
+  try {
+    const result = await engine.execText(h.container.id, ["sh", "-c", command], { user: h.user, signal });
+    const seconds = (Date.now() - started) / 1000;
+    if (result.exitCode !== 0) {
+      log.error({ container: h.container.name, phase, exitCode: result.exitCode, seconds }, `${where} failed`);
+      return new BackupError(`${where} exited ${result.exitCode}: ${lastLines(result.stderr)}`, {
+        target: h.container.name,
+        exitCode: result.exitCode,
+      });
+    }
+    log.info({ container: h.container.name, phase, seconds }, `${where} done`);
+    return undefined;
+  } catch (error) {
+    const timedOut = signal.aborted && (signal.reason as Error | undefined)?.name === "TimeoutError";
+    const message = timedOut
+      ? `${where} did not finish within ${h.timeoutMs / 1000}s (the command may still run inside the container)`
+      : `${where} could not run: ${(error as Error).message}`;
+    log.error({ container: h.container.name, phase, err: error }, message);
+    return new BackupError(message, { target: h.container.name, timedOut, cause: error });
+  }
+}
+
+/** The one-container case: a database, search index or exec target guarded by its own container's hooks. */
+export function withContainerHooks<T>(
+  deps: { engine: HookEngine; hookTimeoutMs: number },
+  container: ContainerInfo,
+  guarded: { target: string; what: string },
+  run: Run,
+  body: () => Promise<T>,
+): Promise<T> {
+  const hooks = describeHooks(container, deps.hookTimeoutMs);
+  return withHooks(deps.engine, hooks ? [hooks] : [], guarded, run, body);
+}
