@@ -7,6 +7,7 @@ import { planCommand } from "./cli/plan.js";
 import { restoreCommand } from "./cli/restore.js";
 import { runCommand } from "./cli/run.js";
 import { snapshotsCommand } from "./cli/snapshots.js";
+import { statusCommand } from "./cli/status.js";
 import { loadConfig } from "./config/load.js";
 import { BackupError, ConfigError, describeError } from "./core/errors.js";
 import { JOB_SPECS } from "./core/job.js";
@@ -17,6 +18,8 @@ const USAGE = `backup-agent ${VERSION}: backups of a Docker Compose host into re
 Usage:
   backup-agent daemon                 run the schedule; serve /metrics and /healthz
   backup-agent run <job> [flags]      run one job now (${Object.keys(JOB_SPECS).join(", ")})
+  backup-agent status [--json] [--standalone | --url URL]
+                                      GOOD / WARNING / CRITICAL (exit 0 / 1 / 2), from the daemon or the repository
   backup-agent plan [--json]          what discovery finds and a backup would store; changes nothing
   backup-agent snapshots [--target NAME] [--json]
                                       what the repository holds, oldest first
@@ -49,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       return daemonCommand(buildApp(loadConfig()));
     case "run":
       return runCommand(buildApp(loadConfig()), rest);
+    case "status":
+      return statusCommand(buildApp(loadConfig()), rest);
     case "snapshots":
       return snapshotsCommand(buildApp(loadConfig()), rest);
     case "restore":

@@ -8,6 +8,8 @@ import { listSnapshots } from "../restic/snapshots.js";
 import { reapGateDirs } from "../restic/stdin-backup.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { App } from "./app.js";
+import { removeStaleLocks } from "./stale-locks.js";
+import { statusReporter } from "./status.js";
 
 const MIN_RESTIC = [0, 18];
 
@@ -45,6 +47,7 @@ export async function daemonCommand(app: App): Promise<number> {
       metrics: app.metrics,
       log,
       health: () => ({ ok: !stopping, running: runner.running, schedule: scheduler.nextRuns() }),
+      status: statusReporter(app),
     });
   }
   scheduler.start(config.schedule.entries, config.timezone);
@@ -65,17 +68,6 @@ export async function daemonCommand(app: App): Promise<number> {
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   log.info("stopped");
   return 0;
-}
-
-/** Locks of a crashed run would block the next prune: remove the stale ones (never --remove-all). */
-async function removeStaleLocks(app: App): Promise<void> {
-  try {
-    await app.repository.unlock(AbortSignal.timeout(120_000));
-    app.logger.info("stale repository locks removed (if any)");
-  } catch (error) {
-    const level = error instanceof ResticNoRepositoryError ? "info" : "warn";
-    app.logger[level]({ err: error }, "could not remove stale repository locks");
-  }
 }
 
 /** Freshness comes from the repository: a restart neither resets nor fakes "last success". */

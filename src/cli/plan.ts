@@ -4,6 +4,7 @@ import type { Config } from "../config/load.js";
 import type { Engine, VolumeLister } from "../docker/engine.js";
 import { resolveProject } from "../docker/project.js";
 import { discoverExec } from "../targets/exec/discover.js";
+import { discoverMeilisearch } from "../targets/meilisearch/discover.js";
 import { listDatabases, selectDatabases } from "../targets/postgres/backup.js";
 import { discoverPostgres } from "../targets/postgres/discover.js";
 import { scanVolumes } from "../targets/volumes/scan.js";
@@ -69,12 +70,20 @@ export async function buildPlan(
       problems,
     });
   }
-  const problems: string[] = [];
-  for (const expected of config.targets.expected) {
-    const [kind, name] = expected.split("/");
-    if (!targets.some((t) => t.kind === kind && t.name === name)) {
-      problems.push(`expected target ${expected} has no labelled container`);
+  for (const target of await discoverMeilisearch(engine, scope.project, config.meilisearch.apiKey)) {
+    const problems = [...target.problems];
+    if (!target.container.running) {
+      problems.push(`container ${target.container.name} is not running (state: ${target.container.state})`);
     }
+    targets.push({
+      kind: "meilisearch",
+      name: target.name,
+      container: target.container.name,
+      state: target.container.state,
+      details: { url: target.url, "snapshot dir": target.snapshotDir },
+      files: [`meilisearch/${target.name}/data.ms.snapshot`, `meilisearch/${target.name}/manifest.json`],
+      problems,
+    });
   }
   for (const target of await discoverExec(engine, scope.project)) {
     const problems = [...target.problems];
@@ -92,6 +101,12 @@ export async function buildPlan(
     });
   }
   const scan = await scanVolumes(engine, scope.project, config.volumes);
+  const problems: string[] = [];
+  for (const expected of config.targets.expected) {
+    const [kind, name] = expected.split("/");
+    const found = kind === "volume" ? scan.targets.some((t) => t.name === name) : targets.some((t) => t.kind === kind && t.name === name);
+    if (!found) problems.push(`expected target ${expected} has no labelled container`);
+  }
   const volumes: PlannedVolumes = {
     root: config.volumes.root,
     backup: scan.targets.map((t) => ({ name: t.name, path: t.path, source: t.source })),

@@ -30,6 +30,8 @@ export interface Config {
   /** Policies of `--prune`: BACKUP_KEEP_* locally, BACKUP_OFFSITE_KEEP_* offsite. Empty: none set. */
   retention: { local: RetentionPolicy; offsite: RetentionPolicy };
   offsite: { repository: Secret; repositoryDisplay: string; password: Secret } | undefined;
+  /** Thresholds of `status` (and /status). */
+  status: { warnAfterMs: number; criticalAfterMs: number; verifyMaxAgeMs: number; offsiteMaxLagMs: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -186,6 +188,12 @@ function build(v: Record<string, unknown>, schedule: Config["schedule"]): Config
         .filter(Boolean),
     },
     retention: { local: policy(v, "BACKUP_KEEP_"), offsite: policy(v, "BACKUP_OFFSITE_KEEP_") },
+    status: {
+      warnAfterMs: v.BACKUP_STATUS_WARN_AFTER as number,
+      criticalAfterMs: v.BACKUP_STATUS_CRITICAL_AFTER as number,
+      verifyMaxAgeMs: v.BACKUP_STATUS_VERIFY_MAX_AGE as number,
+      offsiteMaxLagMs: v.BACKUP_STATUS_OFFSITE_MAX_LAG as number,
+    },
     offsite:
       offsite === undefined
         ? undefined

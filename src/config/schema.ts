@@ -111,6 +111,26 @@ export const VARIABLES: Record<string, VariableSpec> = {
     fallback: "5m",
     doc: "How long one pre- or post-hook may take, unless its container's `backup-agent.hook.timeout` label says otherwise.",
   },
+  BACKUP_STATUS_WARN_AFTER: {
+    schema: f.duration("25h"),
+    fallback: "25h",
+    doc: "`status` is WARNING when a target's newest backup is older than this.",
+  },
+  BACKUP_STATUS_CRITICAL_AFTER: {
+    schema: f.duration("50h"),
+    fallback: "50h",
+    doc: "`status` is CRITICAL when a target's newest backup is older than this (or there is no backup at all).",
+  },
+  BACKUP_STATUS_VERIFY_MAX_AGE: {
+    schema: f.duration("8d"),
+    fallback: "8d",
+    doc: "`status` is WARNING when the last verify is older than this (or never ran while backups are older).",
+  },
+  BACKUP_STATUS_OFFSITE_MAX_LAG: {
+    schema: f.duration("50h"),
+    fallback: "50h",
+    doc: "`status` is WARNING when the offsite repository's newest backup is this far behind the local one.",
+  },
   BACKUP_CRONTAB: {
     schema: f.optionalText(),
     fallback: "(the embedded schedule, see crontab.example)",

@@ -1,4 +1,5 @@
-// /metrics (Prometheus text), /healthz (the daemon answers and its scheduler runs).
+// /metrics (Prometheus text), /healthz (the daemon answers and its scheduler runs), /status (the
+// backups' health as JSON, the same report as `backup-agent status --json`).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
@@ -8,6 +9,8 @@ import type { Metrics } from "../report/metrics.js";
 export interface HttpDeps {
   metrics: Metrics;
   health: () => { ok: boolean; [key: string]: unknown };
+  /** The status report; answered 200 whatever its level (the level is in the body). */
+  status?: () => Promise<unknown>;
   log: Logger;
 }
 
@@ -29,8 +32,16 @@ export async function startHttp(address: ListenAddress, deps: HttpDeps): Promise
       res
         .writeHead(health.ok ? 200 : 503, { "content-type": "application/json" })
         .end(JSON.stringify(health));
+    } else if (path === "/status" && deps.status) {
+      deps.status().then(
+        (report) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(report)),
+        (error: unknown) => {
+          deps.log.error({ err: error }, "building the status report failed");
+          res.writeHead(500, { "content-type": "text/plain" }).end(`status failed: ${(error as Error).message}\n`);
+        },
+      );
     } else {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics or /healthz\n");
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics, /healthz or /status\n");
     }
   });
   await new Promise<void>((resolve, reject) => {

@@ -2,6 +2,7 @@
 // restart neither resets nor fakes them; updated live after each backup.
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Snapshot } from "../restic/snapshots.js";
+import { DATA_KINDS } from "./status.js";
 
 export interface TargetKey {
   kind: string;
@@ -59,7 +60,7 @@ export class TargetMetrics {
   fillFromSnapshots(snapshots: readonly Snapshot[]): number {
     const newest = new Map<string, Snapshot>();
     for (const s of snapshots) {
-      if (!s.tags.kind || !s.tags.target || s.tags.kind === "manifest") continue;
+      if (!s.tags.kind || !s.tags.target || !(DATA_KINDS as readonly string[]).includes(s.tags.kind)) continue;
       newest.set(JSON.stringify([s.tags.kind, s.tags.target, s.tags.database ?? ""]), s);
     }
     for (const s of newest.values()) {

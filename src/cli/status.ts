@@ -1,0 +1,186 @@
+// `backup-agent status [--json] [--standalone] [--url URL]`: GOOD / WARNING / CRITICAL with exit code
+// 0 / 1 / 2. Asks the running daemon's /status when one answers, else reads the repository itself:
+// both compute the same report from the repository and Docker.
+import { BackupError } from "../core/errors.js";
+import { offsiteEnv } from "../jobs/offsite.js";
+import { evaluateStatus, LEVEL_EXIT, type StatusLevel, type StatusReport } from "../report/status.js";
+import { readLastVerify } from "../report/verify-record.js";
+import { listSnapshots, type Snapshot } from "../restic/snapshots.js";
+import type { App } from "./app.js";
+import { buildPlan } from "./plan.js";
+
+const DAEMON_TIMEOUT_MS = 60_000;
+
+/** The report, from the repository (local and offsite), the last verify record and discovery now. */
+export async function gatherStatus(app: App, signal: AbortSignal, now = new Date()): Promise<StatusReport> {
+  let snapshots: Snapshot[] = [];
+  let repositoryError: string | undefined;
+  try {
+    snapshots = await listSnapshots(app.repository.env, signal);
+  } catch (error) {
+    repositoryError = (error as Error).message;
+  }
+  let current: { kind: string; name: string }[] | undefined;
+  let unprotected: string[] = [];
+  let discoveryError: string | undefined;
+  try {
+    const plan = await buildPlan(app.config, app.engine, signal);
+    current = [
+      ...plan.targets.map((t) => ({ kind: t.kind, name: t.name })),
+      ...(plan.volumes?.backup ?? []).map((v) => ({ kind: "volume", name: v.name })),
+    ];
+    unprotected = plan.volumes?.unprotected ?? [];
+  } catch (error) {
+    discoveryError = (error as Error).message;
+  }
+  const verify = repositoryError ? undefined : await readLastVerify(app.repository, snapshots, signal, app.logger);
+  let offsite: { newest: Date | undefined; error?: string } | undefined;
+  if (app.config.offsite) {
+    try {
+      const remote = await listSnapshots(offsiteEnv(app.repository.env, app.config.offsite), signal);
+      offsite = { newest: remote.at(-1)?.time };
+    } catch (error) {
+      offsite = { newest: undefined, error: (error as Error).message };
+    }
+  }
+  return evaluateStatus(
+    {
+      snapshots,
+      repositoryError,
+      current,
+      discoveryError,
+      expected: app.config.targets.expected,
+      unprotected,
+      verify,
+      offsite,
+    },
+    app.config.status,
+    now,
+  );
+}
+
+/**
+ * The daemon's /status: one report at a time, reused for a few seconds, so a dashboard polling it
+ * never stacks `restic snapshots` calls.
+ */
+export function statusReporter(app: App, ttlMs = 15_000): () => Promise<StatusReport> {
+  let last: { at: number; report: Promise<StatusReport> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at > ttlMs) {
+      const report = gatherStatus(app, AbortSignal.timeout(DAEMON_TIMEOUT_MS));
+      last = { at: now, report };
+      report.catch(() => (last = undefined));
+    }
+    return last.report;
+  };
+}
+
+/** Exit code: 0 GOOD, 1 WARNING, 2 CRITICAL (and 64 bad usage). */
+export async function statusCommand(app: App, args: readonly string[]): Promise<number> {
+  const json = args.includes("--json");
+  const standalone = args.includes("--standalone");
+  const urlAt = args.indexOf("--url");
+  const url = urlAt >= 0 ? args[urlAt + 1] : undefined;
+  const unknown = args.filter((a, i) => !["--json", "--standalone", "--url"].includes(a) && i !== urlAt + 1);
+  if ((urlAt >= 0 && !url) || unknown.length > 0 || (standalone && url)) {
+    throw new BackupError(`status: unexpected arguments "${args.join(" ")}" (usage: status [--json] [--standalone | --url URL])`, {
+      exitCode: 64,
+    });
+  }
+  let report: StatusReport | undefined;
+  let source = "the repository (standalone)";
+  const daemon = standalone ? undefined : (url ?? daemonUrl(app));
+  if (daemon) {
+    const asked = await askDaemon(daemon);
+    if (typeof asked === "string") {
+      if (url) throw new BackupError(`status: ${asked}`);
+      app.logger.debug({ reason: asked }, "no daemon answered: reading the repository");
+    } else {
+      report = asked;
+      source = `the daemon at ${daemon}`;
+    }
+  }
+  report ??= await gatherStatus(app, AbortSignal.timeout(DAEMON_TIMEOUT_MS));
+  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, source));
+  return LEVEL_EXIT[report.level];
+}
+
+function daemonUrl(app: App): string | undefined {
+  const http = app.config.http;
+  if (!http) return undefined;
+  const host = http.host === "0.0.0.0" || http.host === "" ? "127.0.0.1" : http.host === "::" ? "::1" : http.host;
+  return `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${http.port}`;
+}
+
+/** The daemon's report, or why there is none. */
+async function askDaemon(base: string): Promise<StatusReport | string> {
+  const url = `${base.replace(/\/$/, "")}/status`;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) });
+    if (response.status !== 200) return `${url} answered ${response.status}`;
+    const report = (await response.json()) as StatusReport;
+    if (!(report.level in LEVEL_EXIT)) return `${url} answered something that is not a status report`;
+    return report;
+  } catch (error) {
+    const cause = (error as { cause?: { message?: string } }).cause?.message;
+    return `${url}: ${cause ?? (error as Error).message}`;
+  }
+}
+
+const mark: Record<StatusLevel, string> = { GOOD: "ok", WARNING: "WARN", CRITICAL: "CRIT" };
+
+function age(seconds: number | undefined): string {
+  if (seconds === undefined) return "-";
+  if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.round((seconds / 3600) * 10) / 10}h`;
+  return `${Math.round((seconds / 86_400) * 10) / 10}d`;
+}
+
+function size(bytes: number): string {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let n = bytes;
+  let u = 0;
+  while (n >= 1000 && u < units.length - 1) {
+    n /= 1000;
+    u++;
+  }
+  return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
+}
+
+export function formatStatus(report: StatusReport, source: string): string {
+  const lines = [`backup-agent status: ${report.level}  (from ${source}, ${report.generatedAt})`, ""];
+  const rows = [["TARGET", "LAST BACKUP", "AGE", "SIZE", "VERIFY", ""]];
+  for (const t of report.targets) {
+    rows.push([
+      `${t.kind}/${t.target}${t.source === "history" ? " (not found now)" : ""}`,
+      t.lastBackup?.replace("T", " ").replace(/\.\d+Z$/, "Z") ?? "never",
+      age(t.ageSeconds),
+      t.lastBackup ? size(t.sizeBytes) : "-",
+      t.verify ?? "-",
+      mark[t.level],
+    ]);
+  }
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  for (const r of rows) lines.push(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
+  lines.push("");
+  if (report.missing.length) lines.push(`Missing targets: ${report.missing.join(", ")}`);
+  if (report.unprotectedVolumes.length) lines.push(`Unprotected volumes: ${report.unprotectedVolumes.join(", ")}`);
+  lines.push(
+    report.verify
+      ? `Last verify: ${report.verify.lastRun} ${report.verify.ok ? "passed" : `FAILED${report.verify.failed.length ? ` (${report.verify.failed.join(", ")})` : ""}`}`
+      : "Last verify: never",
+  );
+  if (report.offsite) {
+    lines.push(
+      report.offsite.error
+        ? `Offsite: unreadable (${report.offsite.error})`
+        : `Offsite: newest ${report.offsite.newest ?? "none"}, ${age(report.offsite.lagSeconds)} behind`,
+    );
+  }
+  if (report.problems.length) {
+    lines.push("", "Problems:");
+    for (const p of report.problems) lines.push(`  ${p.level}: ${p.message}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,190 @@
+// The health of the backups, from what the repository holds and what Docker shows now: GOOD /
+// WARNING / CRITICAL (exit 0 / 1 / 2). Pure, so every rule is unit-tested with an injected clock.
+import type { Snapshot } from "../restic/snapshots.js";
+import type { VerifyRecord } from "./verify-record.js";
+
+export type StatusLevel = "GOOD" | "WARNING" | "CRITICAL";
+export const LEVEL_EXIT: Record<StatusLevel, number> = { GOOD: 0, WARNING: 1, CRITICAL: 2 };
+
+/** Kinds of snapshot that hold backed-up data (manifests and verify records describe it). */
+export const DATA_KINDS = ["postgres", "postgres-globals", "meilisearch", "exec", "volume"] as const;
+
+export interface StatusThresholds {
+  warnAfterMs: number;
+  criticalAfterMs: number;
+  verifyMaxAgeMs: number;
+  offsiteMaxLagMs: number;
+}
+
+export interface StatusInput {
+  snapshots: readonly Snapshot[];
+  /** What discovery finds now (undefined when Docker could not be asked: see discoveryError). */
+  current: readonly { kind: string; name: string }[] | undefined;
+  discoveryError?: string;
+  /** `kind/name` entries of BACKUP_EXPECTED_TARGETS. */
+  expected: readonly string[];
+  unprotected: readonly string[];
+  verify: VerifyRecord | undefined;
+  /** Absent when no offsite repository is configured. */
+  offsite?: { newest: Date | undefined; error?: string };
+  /** Why the repository could not be read: then there is no backup to show. */
+  repositoryError?: string;
+}
+
+export interface TargetStatus {
+  kind: string;
+  target: string;
+  /** Newest snapshot of the target, over its databases. */
+  lastBackup: string | undefined;
+  ageSeconds: number | undefined;
+  /** Bytes of the newest run's files (each database's newest). */
+  sizeBytes: number;
+  databases: { database: string; lastBackup: string; sizeBytes: number }[];
+  /** "passed" / "failed" in the last verify, or undefined when it was not verified. */
+  verify: "passed" | "failed" | undefined;
+  /** Found by discovery now, expected by config, or only in the repository's history. */
+  source: "discovered" | "expected" | "history";
+  level: StatusLevel;
+  reasons: string[];
+}
+
+export interface StatusReport {
+  level: StatusLevel;
+  exitCode: number;
+  generatedAt: string;
+  thresholds: { warnAfterSeconds: number; criticalAfterSeconds: number; verifyMaxAgeSeconds: number; offsiteMaxLagSeconds: number };
+  targets: TargetStatus[];
+  missing: string[];
+  unprotectedVolumes: string[];
+  verify: { lastRun: string; ok: boolean; failed: string[] } | undefined;
+  offsite: { newest: string | undefined; lagSeconds: number | undefined; error?: string } | undefined;
+  /** Every reason the level is not GOOD, most severe first. */
+  problems: { level: Exclude<StatusLevel, "GOOD">; message: string }[];
+}
+
+const worst = (a: StatusLevel, b: StatusLevel): StatusLevel => (LEVEL_EXIT[a] >= LEVEL_EXIT[b] ? a : b);
+const hours = (ms: number) => `${Math.round((ms / 3_600_000) * 10) / 10} h`;
+
+export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Date): StatusReport {
+  const problems: StatusReport["problems"] = [];
+  const problem = (level: Exclude<StatusLevel, "GOOD">, message: string) => problems.push({ level, message });
+  const data = input.snapshots
+    .filter((s) => (DATA_KINDS as readonly string[]).includes(s.tags.kind ?? "") && s.tags.target)
+    .sort((a, b) => a.time.getTime() - b.time.getTime());
+
+  // Targets: what discovery finds, what config expects, and what the repository remembers.
+  const names = new Map<string, TargetStatus["source"]>();
+  const key = (kind: string, name: string) => `${kind === "postgres-globals" ? "postgres" : kind}/${name}`;
+  for (const c of input.current ?? []) names.set(key(c.kind, c.name), "discovered");
+  for (const e of input.expected) if (!names.has(e)) names.set(e, "expected");
+  for (const s of data) {
+    const k = key(s.tags.kind as string, s.tags.target as string);
+    if (!names.has(k)) names.set(k, "history");
+  }
+
+  const verified = new Map<string, boolean>();
+  for (const r of input.verify?.results ?? []) {
+    const k = `${r.kind}/${r.target}`;
+    verified.set(k, (verified.get(k) ?? true) && r.ok);
+  }
+
+  const targets: TargetStatus[] = [];
+  const missing: string[] = [];
+  for (const [k, source] of [...names.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const [kind = "", target = ""] = [k.slice(0, k.indexOf("/")), k.slice(k.indexOf("/") + 1)];
+    const own = data.filter((s) => key(s.tags.kind as string, s.tags.target as string) === k);
+    const newestPerDb = new Map<string, Snapshot>();
+    for (const s of own) newestPerDb.set(`${s.tags.kind}:${s.tags.database ?? ""}`, s);
+    const newest = own.at(-1);
+    const ageMs = newest ? now.getTime() - newest.time.getTime() : undefined;
+    const verify = verified.has(k) ? (verified.get(k) ? "passed" : "failed") : undefined;
+    const status: TargetStatus = {
+      kind,
+      target,
+      lastBackup: newest?.time.toISOString(),
+      ageSeconds: ageMs === undefined ? undefined : Math.round(ageMs / 1000),
+      sizeBytes: [...newestPerDb.values()].reduce((n, s) => n + (s.totalBytes ?? 0), 0),
+      databases: [...newestPerDb.entries()]
+        .filter(([, s]) => s.tags.database !== undefined)
+        .map(([, s]) => ({ database: s.tags.database as string, lastBackup: s.time.toISOString(), sizeBytes: s.totalBytes ?? 0 })),
+      verify,
+      source,
+      level: "GOOD",
+      reasons: [],
+    };
+    const flag = (level: Exclude<StatusLevel, "GOOD">, reason: string) => {
+      status.level = worst(status.level, level);
+      status.reasons.push(reason);
+      problem(level, `${k}: ${reason}`);
+    };
+    // Without Docker's answer, every target the repository knows is held to the same rules.
+    if (source !== "history" || input.current === undefined) {
+      if (ageMs === undefined) {
+        missing.push(k);
+        flag("WARNING", source === "expected" ? "expected by BACKUP_EXPECTED_TARGETS but never backed up and not found" : "found but never backed up");
+      } else if (ageMs > t.criticalAfterMs) flag("CRITICAL", `no backup for ${hours(ageMs)} (critical after ${hours(t.criticalAfterMs)})`);
+      else if (ageMs > t.warnAfterMs) flag("WARNING", `no backup for ${hours(ageMs)} (warning after ${hours(t.warnAfterMs)})`);
+      if (source === "expected" && ageMs !== undefined) {
+        missing.push(k);
+        flag("WARNING", "expected by BACKUP_EXPECTED_TARGETS but no labelled container exists now");
+      }
+    }
+    if (verify === "failed") flag("WARNING", "the last verify failed");
+    targets.push(status);
+  }
+
+  if (input.repositoryError) problem("CRITICAL", `cannot read the repository: ${input.repositoryError}`);
+  else if (data.length === 0) problem("CRITICAL", "the repository holds no backup at all");
+  if (input.discoveryError) problem("WARNING", `cannot discover targets in Docker: ${input.discoveryError}`);
+  for (const v of input.unprotected) problem("WARNING", `volume ${v} is unprotected: no target backs it up and no label excludes it`);
+
+  let verify: StatusReport["verify"];
+  if (input.verify) {
+    const failed = [...verified.entries()].filter(([, ok]) => !ok).map(([k]) => k);
+    verify = { lastRun: input.verify.finishedAt, ok: input.verify.ok, failed };
+    if (!input.verify.ok && failed.length === 0) {
+      problem("WARNING", `the last verify (${input.verify.finishedAt}) failed: ${input.verify.errors.join("; ") || "see its log"}`);
+    }
+    const age = now.getTime() - Date.parse(input.verify.finishedAt);
+    if (age > t.verifyMaxAgeMs) problem("WARNING", `the last verify ran ${hours(age)} ago (warning after ${hours(t.verifyMaxAgeMs)})`);
+  } else {
+    const oldest = data[0];
+    if (oldest && now.getTime() - oldest.time.getTime() > t.verifyMaxAgeMs) {
+      problem("WARNING", `no verify has ever run, and backups exist for ${hours(now.getTime() - oldest.time.getTime())}`);
+    }
+  }
+
+  let offsite: StatusReport["offsite"];
+  if (input.offsite) {
+    const localNewest = data.at(-1)?.time;
+    const lagMs = localNewest && input.offsite.newest ? Math.max(0, localNewest.getTime() - input.offsite.newest.getTime()) : undefined;
+    offsite = { newest: input.offsite.newest?.toISOString(), lagSeconds: lagMs === undefined ? undefined : Math.round(lagMs / 1000) };
+    if (input.offsite.error) {
+      offsite.error = input.offsite.error;
+      problem("WARNING", `cannot read the offsite repository: ${input.offsite.error}`);
+    } else if (!input.offsite.newest && localNewest) problem("WARNING", "the offsite repository holds no backup yet");
+    else if (lagMs !== undefined && lagMs > t.offsiteMaxLagMs) {
+      problem("WARNING", `offsite is ${hours(lagMs)} behind the local repository (warning after ${hours(t.offsiteMaxLagMs)})`);
+    }
+  }
+
+  problems.sort((a, b) => LEVEL_EXIT[b.level] - LEVEL_EXIT[a.level]);
+  const level = problems.reduce<StatusLevel>((l, p) => worst(l, p.level), "GOOD");
+  return {
+    level,
+    exitCode: LEVEL_EXIT[level],
+    generatedAt: now.toISOString(),
+    thresholds: {
+      warnAfterSeconds: t.warnAfterMs / 1000,
+      criticalAfterSeconds: t.criticalAfterMs / 1000,
+      verifyMaxAgeSeconds: t.verifyMaxAgeMs / 1000,
+      offsiteMaxLagSeconds: t.offsiteMaxLagMs / 1000,
+    },
+    targets,
+    missing: [...new Set(missing)],
+    unprotectedVolumes: [...input.unprotected],
+    verify,
+    offsite,
+    problems,
+  };
+}

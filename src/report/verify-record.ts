@@ -1,0 +1,73 @@
+// The outcome of each verify run, kept in the repository (kind=verify): `status` reads it without
+// the daemon, and a restarted daemon reports the last verify instead of forgetting it.
+import type { Logger } from "pino";
+import type { ResticRepository } from "../restic/repository.js";
+import { dumpText } from "../restic/dump.js";
+import type { Snapshot } from "../restic/snapshots.js";
+import { identityTags } from "../restic/tags.js";
+import { storeStream } from "../targets/store.js";
+
+export const VERIFY_KIND = "verify";
+const VERIFY_TARGET = "restore-verify";
+
+export interface VerifyTargetResult {
+  kind: string;
+  target: string;
+  /** "" for the target as a whole. */
+  database: string;
+  ok: boolean;
+}
+
+export interface VerifyRecord {
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  ok: boolean;
+  durationSeconds: number;
+  results: VerifyTargetResult[];
+  /** Why it failed: one line per failed target. */
+  errors: string[];
+}
+
+/** Stores the record as its own small snapshot, tagged result=passed|failed. */
+export async function storeVerifyRecord(
+  repository: ResticRepository,
+  host: string,
+  record: VerifyRecord,
+  signal: AbortSignal,
+): Promise<void> {
+  const filename = await repository.stdinFilename([VERIFY_KIND, "result.json"], signal);
+  const tags = [
+    ...identityTags({ kind: VERIFY_KIND, target: VERIFY_TARGET, run: record.runId }),
+    `result=${record.ok ? "passed" : "failed"}`,
+  ];
+  const text = `${JSON.stringify(record, null, 2)}\n`;
+  await storeStream({ env: repository.env, host, filename, tags, signal }, async (sink) => void sink.write(text));
+}
+
+/** The newest verify record among the snapshots, read back from the repository; undefined if none. */
+export async function readLastVerify(
+  repository: Pick<ResticRepository, "env">,
+  snapshots: readonly Snapshot[],
+  signal: AbortSignal,
+  log?: Logger,
+): Promise<VerifyRecord | undefined> {
+  const newest = snapshots.filter((s) => s.tags.kind === VERIFY_KIND).at(-1);
+  if (!newest) return undefined;
+  const path = newest.paths[0] ?? "";
+  try {
+    return JSON.parse(await dumpText(repository.env, newest.id, path, signal)) as VerifyRecord;
+  } catch (error) {
+    log?.warn({ err: error, snapshot: newest.id }, "cannot read the last verify record");
+    // The tags alone still say when and how it ended.
+    return {
+      runId: newest.tags.run ?? "",
+      startedAt: newest.time.toISOString(),
+      finishedAt: newest.time.toISOString(),
+      ok: newest.tags.result === "passed",
+      durationSeconds: 0,
+      results: [],
+      errors: newest.tags.result === "passed" ? [] : ["(the record could not be read)"],
+    };
+  }
+}
