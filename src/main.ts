@@ -3,6 +3,7 @@
 import { buildApp, VERSION } from "./cli/app.js";
 import { checkConfigCommand } from "./cli/check-config.js";
 import { daemonCommand } from "./cli/daemon.js";
+import { healthcheckCommand } from "./cli/healthcheck.js";
 import { planCommand } from "./cli/plan.js";
 import { restoreCommand } from "./cli/restore.js";
 import { runCommand } from "./cli/run.js";
@@ -25,7 +26,12 @@ Usage:
                                       what the repository holds, oldest first
   backup-agent restore postgres <service> [--database D] [--snapshot ID | --at TIME] [--yes]
                                       pg_restore --clean --if-exists into the running container
+  backup-agent restore volume <name> [--snapshot ID | --at TIME] (--to DIR | --into-volume) [--yes]
+                                      into a new or empty DIR, or replace the live volume's contents
+  backup-agent restore all --at TIME [--yes]
+                                      every database and volume to its newest backup at or before TIME
   backup-agent check-config           print the resolved configuration, secrets redacted
+  backup-agent healthcheck            exit 0 when the running daemon's /healthz answers 200
   backup-agent version
 
 Configuration comes from environment variables; see the README.
@@ -46,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "check-config":
       return checkConfigCommand(loadConfig());
+    case "healthcheck":
+      return healthcheckCommand();
     case "plan":
       return planCommand(loadConfig(), new DockerodeEngine(), rest);
     case "daemon":

@@ -2,8 +2,11 @@
 import type { Server } from "node:http";
 import { BackupError } from "../core/errors.js";
 import { reapThrowaways } from "../docker/reap.js";
+import { reapVerifyDirs } from "../docker/reap-dirs.js";
 import { startHttp } from "../http/server.js";
 import { ResticNoRepositoryError } from "../restic/errors.js";
+import { offsiteEnv } from "../jobs/offsite.js";
+import { readLastVerify } from "../report/verify-record.js";
 import { listSnapshots } from "../restic/snapshots.js";
 import { reapGateDirs } from "../restic/stdin-backup.js";
 import { Scheduler } from "../scheduler/scheduler.js";
@@ -27,6 +30,7 @@ export async function daemonCommand(app: App): Promise<number> {
     "backup-agent starting",
   );
   await restoreMetrics(app);
+  restoreOffsiteMetric(app);
   await removeStaleLocks(app);
   const throwaways = await reapThrowaways(app.sandbox, log, config.jobs.verify.timeoutMs).catch(
     (error: unknown) => {
@@ -36,6 +40,11 @@ export async function daemonCommand(app: App): Promise<number> {
   );
   if (throwaways.length)
     log.info({ containers: throwaways }, "removed throwaway containers left by a crashed verify");
+  const dirs = await reapVerifyDirs(log, config.jobs.verify.timeoutMs).catch((error: unknown) => {
+    log.error({ err: error }, "could not look for temp dirs left by a crashed verify");
+    return [];
+  });
+  if (dirs.length) log.info({ dirs }, "removed temp dirs left by a crashed verify");
   const reaped = await reapGateDirs();
   if (reaped) log.info({ reaped }, "removed stream directories left by an agent that died");
 
@@ -70,12 +79,38 @@ export async function daemonCommand(app: App): Promise<number> {
   return 0;
 }
 
+/**
+ * The offsite copy's freshness, from the offsite repository's newest snapshot. In the background: an
+ * unreachable backend makes restic retry for minutes, and that must not delay the schedule.
+ */
+function restoreOffsiteMetric(app: App): void {
+  const offsite = app.config.offsite;
+  if (!offsite) return;
+  listSnapshots(offsiteEnv(app.repository.env, offsite), AbortSignal.timeout(600_000)).then(
+    (snapshots) => {
+      const newest = snapshots.at(-1);
+      if (newest) app.repositoryMetrics.offsiteLastSuccess.set(newest.time.getTime() / 1000);
+      app.logger.info({ newest: newest?.time }, "offsite freshness read from the offsite repository");
+    },
+    (error: unknown) => app.logger.warn({ err: error }, "could not read the offsite repository's snapshots"),
+  );
+}
+
 /** Freshness comes from the repository: a restart neither resets nor fakes "last success". */
 async function restoreMetrics(app: App): Promise<void> {
   try {
     const snapshots = await listSnapshots(app.repository.env, AbortSignal.timeout(120_000));
     const series = app.targetMetrics.fillFromSnapshots(snapshots);
     app.logger.info({ snapshots: snapshots.length, series }, "target metrics filled from the repository");
+    const verify = await readLastVerify(app.repository, snapshots, AbortSignal.timeout(60_000), app.logger);
+    if (verify) {
+      app.metrics.verifyLast.set(Date.parse(verify.finishedAt) / 1000);
+      app.metrics.verifySuccess.set(verify.ok ? 1 : 0);
+      app.metrics.verifyDuration.set(verify.durationSeconds);
+      for (const r of verify.results) {
+        app.metrics.verifyTarget.set({ kind: r.kind, target: r.target, database: r.database }, r.ok ? 1 : 0);
+      }
+    }
   } catch (error) {
     const level = error instanceof ResticNoRepositoryError ? "info" : "error";
     app.logger[level]({ err: error }, "could not read snapshots: target metrics start empty");

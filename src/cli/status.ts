@@ -5,6 +5,7 @@ import { BackupError } from "../core/errors.js";
 import { offsiteEnv } from "../jobs/offsite.js";
 import { evaluateStatus, LEVEL_EXIT, type StatusLevel, type StatusReport } from "../report/status.js";
 import { readLastVerify } from "../report/verify-record.js";
+import { formatBytes } from "../restic/progress.js";
 import { listSnapshots, type Snapshot } from "../restic/snapshots.js";
 import type { App } from "./app.js";
 import { buildPlan } from "./plan.js";
@@ -137,17 +138,6 @@ function age(seconds: number | undefined): string {
   return `${Math.round((seconds / 86_400) * 10) / 10}d`;
 }
 
-function size(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let n = bytes;
-  let u = 0;
-  while (n >= 1000 && u < units.length - 1) {
-    n /= 1000;
-    u++;
-  }
-  return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
-}
-
 export function formatStatus(report: StatusReport, source: string): string {
   const lines = [`backup-agent status: ${report.level}  (from ${source}, ${report.generatedAt})`, ""];
   const rows = [["TARGET", "LAST BACKUP", "AGE", "SIZE", "VERIFY", ""]];
@@ -156,7 +146,7 @@ export function formatStatus(report: StatusReport, source: string): string {
       `${t.kind}/${t.target}${t.source === "history" ? " (not found now)" : ""}`,
       t.lastBackup?.replace("T", " ").replace(/\.\d+Z$/, "Z") ?? "never",
       age(t.ageSeconds),
-      t.lastBackup ? size(t.sizeBytes) : "-",
+      t.lastBackup ? formatBytes(t.sizeBytes) : "-",
       t.verify ?? "-",
       mark[t.level],
     ]);

@@ -88,7 +88,7 @@ export const VARIABLES: Record<string, VariableSpec> = {
   BACKUP_CHECK_SUBSET: {
     schema: f.text().default("5%"),
     fallback: "5%",
-    doc: "What `backup --check` reads: `restic check --read-data-subset` (`5%`, `1/7`, `500M`).",
+    doc: "What `backup --check` and `verify` read: `restic check --read-data-subset` (`5%`, `1/7`, `500M`).",
   },
   BACKUP_MEILI_API_KEY: {
     schema: f.secret().optional(),

@@ -21,7 +21,7 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
   offsite: { name: "offsite", summary: "copy the repository offsite, retention there", flags: ["prune"] },
   verify: {
     name: "verify",
-    summary: "restore the latest backups into throwaway containers and query them",
+    summary: "restore the latest backups (throwaway containers, temp dirs) and check them; check the repository",
     flags: [],
   },
   check: { name: "check", summary: "initialise the repository when absent, then restic check", flags: [] },

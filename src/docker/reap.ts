@@ -23,7 +23,8 @@ export function abandoned(c: LabelledContainer, ctx: ReapContext): string | unde
   return ctx.isAlive(pid) ? undefined : `its agent (pid ${pid}) is gone`;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (ours counts as gone: a leftover cannot be this run's). */
+export function isAlive(pid: number): boolean {
   if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);

@@ -2,6 +2,23 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { JobName } from "../core/job.js";
 
+/** An unlabelled gauge that joins the registry at its first value (prom-client would print 0 before). */
+export class LateGauge {
+  readonly gauge: Gauge;
+  #registry: Registry | undefined;
+
+  constructor(registry: Registry, config: { name: string; help: string }) {
+    this.gauge = new Gauge({ ...config, registers: [] });
+    this.#registry = registry;
+  }
+
+  set(value: number): void {
+    this.#registry?.registerMetric(this.gauge);
+    this.#registry = undefined;
+    this.gauge.set(value);
+  }
+}
+
 export type RunResult = "success" | "failure" | "timeout" | "aborted";
 
 export class Metrics {
@@ -49,21 +66,19 @@ export class Metrics {
     labelNames: ["job", "kind"],
     registers: [this.registry],
   });
-  // Restore-verify: the first three names are used by existing alert rules; keep them.
-  readonly verifyLast = new Gauge({
+  // Restore-verify: the first three names are used by existing alert rules; keep them. They appear
+  // only once a verify ran (or its record was read): "never verified" must not read as 0, "failed".
+  readonly verifyLast = new LateGauge(this.registry, {
     name: "backup_restore_verify_last_timestamp",
     help: "When the last verify run ended, whatever its result (Unix time).",
-    registers: [this.registry],
   });
-  readonly verifySuccess = new Gauge({
+  readonly verifySuccess = new LateGauge(this.registry, {
     name: "backup_restore_verify_success",
     help: "1 when the last verify run restored and checked every target, else 0.",
-    registers: [this.registry],
   });
-  readonly verifyDuration = new Gauge({
+  readonly verifyDuration = new LateGauge(this.registry, {
     name: "backup_restore_verify_duration_seconds",
     help: "How long the last verify run took.",
-    registers: [this.registry],
   });
   readonly verifyTarget = new Gauge({
     name: "backup_restore_verify_target_success",

@@ -1,27 +1,25 @@
-// Repository health: the last `restic check` and the last offsite copy. Set live, by the jobs.
-import { Gauge, type Registry } from "prom-client";
+// Repository health: the last `restic check` and the last offsite copy. Set live, by the jobs; absent
+// until known, so a new or restarted agent never reads as "check failed" or "offsite stale since 1970".
+import type { Registry } from "prom-client";
+import { LateGauge } from "./metrics.js";
 
 export class RepositoryMetrics {
-  readonly checkSuccess: Gauge;
-  readonly checkTimestamp: Gauge;
-  readonly offsiteLastSuccess: Gauge;
+  readonly checkSuccess: LateGauge;
+  readonly checkTimestamp: LateGauge;
+  readonly offsiteLastSuccess: LateGauge;
 
   constructor(registry: Registry) {
-    const registers = [registry];
-    this.checkSuccess = new Gauge({
+    this.checkSuccess = new LateGauge(registry, {
       name: "backup_repository_check_success",
       help: "1 when the last `restic check` of the local repository passed, 0 when it failed.",
-      registers,
     });
-    this.checkTimestamp = new Gauge({
+    this.checkTimestamp = new LateGauge(registry, {
       name: "backup_repository_check_timestamp_seconds",
       help: "When the last `restic check` of the local repository finished (Unix time).",
-      registers,
     });
-    this.offsiteLastSuccess = new Gauge({
+    this.offsiteLastSuccess = new LateGauge(registry, {
       name: "backup_offsite_last_success_timestamp_seconds",
       help: "When the offsite repository last received a complete copy (Unix time).",
-      registers,
     });
   }
 

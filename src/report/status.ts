@@ -142,7 +142,7 @@ export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Dat
   if (input.verify) {
     const failed = [...verified.entries()].filter(([, ok]) => !ok).map(([k]) => k);
     verify = { lastRun: input.verify.finishedAt, ok: input.verify.ok, failed };
-    if (!input.verify.ok && failed.length === 0) {
+    if (!input.verify.ok) {
       problem("WARNING", `the last verify (${input.verify.finishedAt}) failed: ${input.verify.errors.join("; ") || "see its log"}`);
     }
     const age = now.getTime() - Date.parse(input.verify.finishedAt);

@@ -18,6 +18,23 @@ export interface VerifyTargetResult {
   ok: boolean;
 }
 
+/** The per-target verify gauge, as verify's steps see it (the job also records each value). */
+export interface VerifyTargetGauge {
+  set(labels: { kind: string; target: string; database: string }, value: number): void;
+}
+
+/** A gauge that also keeps what it was told, for the record. */
+export function recordingGauge(inner: VerifyTargetGauge): VerifyTargetGauge & { results(): VerifyTargetResult[] } {
+  const results = new Map<string, VerifyTargetResult>();
+  return {
+    set(labels, value) {
+      inner.set(labels, value);
+      results.set(JSON.stringify([labels.kind, labels.target, labels.database]), { ...labels, ok: value === 1 });
+    },
+    results: () => [...results.values()],
+  };
+}
+
 export interface VerifyRecord {
   runId: string;
   startedAt: string;

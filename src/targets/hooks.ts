@@ -66,8 +66,7 @@ export async function runPreHooks(
       continue;
     }
     if (h.pre === undefined) continue;
-    const signal = AbortSignal.any([run.signal, AbortSignal.timeout(h.timeoutMs)]);
-    const failure = await runHook(engine, h, "pre", h.pre, signal, run.log);
+    const failure = await runHook(engine, h, "pre", h.pre, run.signal, run.log);
     if (failure) return failure;
   }
   return undefined;
@@ -83,7 +82,7 @@ export async function runPostHooks(
   for (const h of [...hooks].reverse()) {
     if (h.post === undefined || h.problems.length > 0 || !h.container.running) continue;
     // Not the run's signal: after an abort the post-hook (unlock, resume) matters most.
-    const failure = await runHook(engine, h, "post", h.post, AbortSignal.timeout(h.timeoutMs), log);
+    const failure = await runHook(engine, h, "post", h.post, undefined, log);
     if (failure) failures.push(failure);
   }
   return failures;
@@ -130,11 +129,16 @@ async function runHook(
   h: ContainerHooks,
   phase: "pre" | "post",
   command: string,
-  signal: AbortSignal,
+  parent: AbortSignal | undefined,
   log: Logger,
 ): Promise<BackupError | undefined> {
   const where = `${phase}-hook in container ${h.container.name}`;
   const started = Date.now();
+  // A timer, not AbortSignal.timeout(): Node 20 may collect an unreferenced timeout signal inside
+  // AbortSignal.any() before it fires, and the hook would then never time out.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new BackupError(`${where} timed out`, { timedOut: true })), h.timeoutMs);
+  const signal = parent ? AbortSignal.any([parent, deadline.signal]) : deadline.signal;
   try {
     const result = await engine.execText(h.container.id, ["sh", "-c", command], { user: h.user, signal });
     const seconds = (Date.now() - started) / 1000;
@@ -148,12 +152,14 @@ async function runHook(
     log.info({ container: h.container.name, phase, seconds }, `${where} done`);
     return undefined;
   } catch (error) {
-    const timedOut = signal.aborted && (signal.reason as Error | undefined)?.name === "TimeoutError";
+    const timedOut = deadline.signal.aborted;
     const message = timedOut
       ? `${where} did not finish within ${h.timeoutMs / 1000}s (the command may still run inside the container)`
       : `${where} could not run: ${(error as Error).message}`;
     log.error({ container: h.container.name, phase, err: error }, message);
     return new BackupError(message, { target: h.container.name, timedOut, cause: error });
+  } finally {
+    clearTimeout(timer);
   }
 }
 

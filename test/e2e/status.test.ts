@@ -41,7 +41,7 @@ describe("status", () => {
     const good = await status(env);
     expect(good.exitCode, good.output).toBe(0);
     expect(good.stdout).toMatch(/^backup-agent status: GOOD/);
-    expect(good.stdout).toMatch(/postgres\/db\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+[0-9]+m\s+[\d.]+ kB/);
+    expect(good.stdout).toMatch(/postgres\/db\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+[0-9]+m\s+[\d.]+ KiB/);
 
     const json = await status(env, "--json");
     const report = JSON.parse(json.stdout) as { level: string; targets: { kind: string; target: string; databases: { database: string }[] }[] };
@@ -65,6 +65,8 @@ describe("status", () => {
     const env = baseEnv({ ...repo.env, BACKUP_COMPOSE_PROJECT: project });
     const backup = new AgentProcess(["run", "postgres"], env);
     expect((await backup.process).exitCode, backup.output).toBe(0);
+    const verify = new AgentProcess(["run", "verify"], { ...env, BACKUP_VOLUMES_ROOT: "/nonexistent-volume-root" });
+    expect((await verify.process).exitCode, verify.output).toBe(0);
 
     const daemon = new AgentProcess(["daemon"], env, port);
     agents.push(daemon);
@@ -79,10 +81,15 @@ describe("status", () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(body.level, daemon.output).toBe("GOOD");
+    // The verify ran before this daemon started: its result comes from the record in the repository.
+    expect(await daemon.metric("backup_restore_verify_success")).toBe(1);
+    expect(await daemon.metric("backup_restore_verify_target_success", { kind: "postgres", target: "db", database: "appdb" })).toBe(1);
 
     const asked = await status({ ...env, BACKUP_HTTP_LISTEN: `127.0.0.1:${port}` });
     expect(asked.exitCode, asked.output).toBe(0);
     expect(asked.stdout).toContain(`from the daemon at http://127.0.0.1:${port}`);
+    expect(asked.stdout).toMatch(/^Last verify: \S+ passed$/m);
+    expect(asked.stdout).toMatch(/postgres\/db .* passed\s+ok$/m);
 
     await daemon.stop();
     const standalone = await status({ ...env, BACKUP_HTTP_LISTEN: `127.0.0.1:${port}` });

@@ -103,6 +103,7 @@ describe("status levels", () => {
     expect(report.problems.map((p) => p.message)).toEqual([
       "postgres/db: the last verify failed",
       "volume shop_cache is unprotected: no target backs it up and no label excludes it",
+      "the last verify (2026-11-21T02:00:00.000Z) failed: row counts differ",
       "offsite is 58 h behind the local repository (warning after 50 h)",
     ]);
     expect(report.verify?.failed).toEqual(["postgres/db"]);

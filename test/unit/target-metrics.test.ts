@@ -1,6 +1,7 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { settleWithLimit } from "../../src/core/limit.js";
+import { Metrics } from "../../src/report/metrics.js";
 import { TargetMetrics } from "../../src/report/target-metrics.js";
 import type { Snapshot } from "../../src/restic/snapshots.js";
 
@@ -50,5 +51,15 @@ describe("settleWithLimit", () => {
       40,
       50,
     ]);
+  });
+});
+
+describe("restore-verify gauges", () => {
+  it("are absent from /metrics until a verify ran, so a new agent does not read as a failed verify", async () => {
+    const metrics = new Metrics(["verify"], "test");
+    expect(await metrics.registry.metrics()).not.toContain("backup_restore_verify_success");
+    metrics.verifySuccess.set(1);
+    metrics.verifySuccess.set(0);
+    expect(await metrics.registry.metrics()).toMatch(/^backup_restore_verify_success 0$/m);
   });
 });

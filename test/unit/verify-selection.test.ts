@@ -120,7 +120,7 @@ describe("parseRestoreArgs", () => {
       "not both",
     );
     expect(parseRestoreArgs(["postgres", "db", "--at", "yesterday-ish"])).toContain("--at expects a time");
-    expect(parseRestoreArgs(["volume", "data"])).toContain('unknown kind "volume"');
+    expect(parseRestoreArgs(["mysql", "data"])).toContain('unknown kind "mysql"');
     expect(parseRestoreArgs(["postgres"])).toContain("service name is missing");
   });
 });

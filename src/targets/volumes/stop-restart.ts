@@ -51,10 +51,12 @@ export async function withContainersStopped<T>(
   return result;
 }
 
-async function startAgain(
+/** Starts each stopped container again under its own time limit; returns one error per failure. */
+export async function startAgain(
   engine: ContainerControl,
   stopped: readonly { id: string; name: string }[],
   log: Logger,
+  why = "the volume backup",
 ): Promise<Error[]> {
   const errors: Error[] = [];
   // The run's signal may have aborted: starting the containers again gets its own time limit.
@@ -67,7 +69,7 @@ async function startAgain(
       log.error({ container: container.name, err: error }, `cannot start ${container.name} again`);
       errors.push(
         new BackupError(
-          `container ${container.name} was stopped for the volume backup and could not be started again`,
+          `container ${container.name} was stopped for ${why} and could not be started again`,
           {
             target: container.name,
             cause: error,

@@ -1,0 +1,130 @@
+// The agent's image and the socket proxy's, built from the repository's Dockerfiles on the local bases
+// (cached by a content-hash label), and Compose projects of compose/docker-compose.yml run by tests.
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { execa } from "execa";
+
+const ROOT = join(import.meta.dirname, "../../..");
+const HASH_LABEL = "org.backup-agent.bench.hash";
+export const AGENT_IMAGE = "backup-agent-test/agent:latest";
+export const PROXY_IMAGE = "backup-agent-test/socket-proxy:latest";
+export const NODE_BASE = "backup-agent-test/node:22";
+export const DEBIAN_BASE = "backup-agent-test/debian:trixie";
+
+function files(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => files(join(path, name)));
+}
+
+function contentHash(paths: string[]): string {
+  const hash = createHash("sha256");
+  for (const file of paths.flatMap((p) => files(join(ROOT, p)))) {
+    hash.update(relative(ROOT, file)).update("\0").update(readFileSync(file)).update("\0");
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+
+/**
+ * The CA certificates a TLS-intercepting proxy between this machine and the npm registry needs
+ * (Debian's local additions), for the image's npm stages; empty when there are none.
+ */
+export function extraCaCerts(): string {
+  const dir = "/usr/local/share/ca-certificates";
+  try {
+    return files(dir)
+      .filter((f) => f.endsWith(".crt"))
+      .map((f) => readFileSync(f, "utf8"))
+      .join("\n");
+  } catch {
+    return "";
+  }
+}
+
+async function ensureImage(tag: string, hash: string, args: string[]): Promise<void> {
+  const current = await execa("docker", ["image", "inspect", "-f", `{{ index .Config.Labels "${HASH_LABEL}" }}`, tag], {
+    reject: false,
+  });
+  if (current.exitCode === 0 && current.stdout.trim() === hash) return;
+  const build = await execa("docker", ["build", "-q", "--label", `${HASH_LABEL}=${hash}`, "-t", tag, ...args], {
+    reject: false,
+    cwd: ROOT,
+    env: { DOCKER_BUILDKIT: "0" },
+    timeout: 900_000,
+  });
+  if (build.exitCode !== 0) throw new Error(`docker build ${tag} failed:\n${build.stdout}\n${build.stderr}`);
+}
+
+/** backup-agent's image from the Dockerfile, on the bench's Node 22 trixie image. */
+export async function ensureAgentImage(): Promise<void> {
+  const hash = contentHash([
+    "Dockerfile",
+    ".dockerignore",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "tsconfig.build.json",
+    "src",
+    "crontab.example",
+    "README.md",
+  ]);
+  await ensureImage(AGENT_IMAGE, hash, [
+    "--build-arg",
+    `BASE_IMAGE=${NODE_BASE}`,
+    "--build-arg",
+    `EXTRA_CA_CERTS=${extraCaCerts()}`,
+    ".",
+  ]);
+}
+
+/** The socket proxy of compose/socket-proxy, on the bench's trixie image. */
+export async function ensureProxyImage(): Promise<void> {
+  const hash = contentHash(["compose/socket-proxy"]);
+  await ensureImage(PROXY_IMAGE, hash, ["--build-arg", `BASE_IMAGE=${DEBIAN_BASE}`, "compose/socket-proxy"]);
+}
+
+/** One Compose project of compose/docker-compose.yml (plus overrides), on this machine's local images. */
+export class ComposeProject {
+  constructor(
+    readonly name: string,
+    readonly files: string[],
+    readonly env: Record<string, string>,
+  ) {}
+
+  async compose(args: string[], options: { reject?: boolean; timeout?: number } = {}) {
+    const fileArgs = this.files.flatMap((f) => ["-f", join(ROOT, f)]);
+    const result = await execa("docker", ["compose", "-p", this.name, ...fileArgs, "--profile", "backup", ...args], {
+      reject: false,
+      cwd: ROOT,
+      env: { ...this.env, DOCKER_BUILDKIT: "0" },
+      timeout: options.timeout ?? 300_000,
+    });
+    if (options.reject !== false && result.exitCode !== 0) {
+      throw new Error(`docker compose ${args.join(" ")} exited ${result.exitCode}:\n${result.stdout}\n${result.stderr}`);
+    }
+    return result;
+  }
+
+  /** The host address of a service's published port, e.g. "127.0.0.1:49153". */
+  async port(service: string, port: number): Promise<string> {
+    return (await this.compose(["port", service, String(port)])).stdout.trim();
+  }
+
+  /** Removes the project's containers, volumes and networks. */
+  async down(): Promise<void> {
+    await this.compose(["down", "--volumes", "--remove-orphans", "--timeout", "10"], { reject: false });
+  }
+}
+
+/** The Prometheus text line value of a metric with exactly these labels, or undefined. */
+export function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split("\n")) {
+    const match = /^([a-z_:]+)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const got = Object.fromEntries([...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(match[3]);
+  }
+  return undefined;
+}
