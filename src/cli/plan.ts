@@ -1,7 +1,7 @@
 // `backup-agent plan`: what discovery finds and what a backup would store, changing nothing.
 
 import type { Config } from "../config/load.js";
-import type { Engine, VolumeLister } from "../docker/engine.js";
+import type { ContainerInfo, Engine, VolumeLister } from "../docker/engine.js";
 import { resolveProject } from "../docker/project.js";
 import { discoverExec } from "../targets/exec/discover.js";
 import { discoverMeilisearch } from "../targets/meilisearch/discover.js";
@@ -71,34 +71,17 @@ export async function buildPlan(
     });
   }
   for (const target of await discoverMeilisearch(engine, scope.project, config.meilisearch.apiKey)) {
-    const problems = [...target.problems];
-    if (!target.container.running) {
-      problems.push(`container ${target.container.name} is not running (state: ${target.container.state})`);
-    }
-    targets.push({
-      kind: "meilisearch",
-      name: target.name,
-      container: target.container.name,
-      state: target.container.state,
-      details: { url: target.url, "snapshot dir": target.snapshotDir },
-      files: [`meilisearch/${target.name}/data.ms.snapshot`, `meilisearch/${target.name}/manifest.json`],
-      problems,
-    });
+    targets.push(planned(target, "meilisearch", { url: target.url, "snapshot dir": target.snapshotDir }, [
+      `meilisearch/${target.name}/data.ms.snapshot`,
+      `meilisearch/${target.name}/manifest.json`,
+    ]));
   }
   for (const target of await discoverExec(engine, scope.project)) {
-    const problems = [...target.problems];
-    if (!target.container.running) {
-      problems.push(`container ${target.container.name} is not running (state: ${target.container.state})`);
-    }
-    targets.push({
-      kind: "exec",
-      name: target.name,
-      container: target.container.name,
-      state: target.container.state,
-      details: { command: target.command, user: target.user ?? "(the container's)" },
-      files: [`exec/${target.name}/${target.filename}`],
-      problems,
-    });
+    targets.push(
+      planned(target, "exec", { command: target.command, user: target.user ?? "(the container's)" }, [
+        `exec/${target.name}/${target.filename}`,
+      ]),
+    );
   }
   const scan = await scanVolumes(engine, scope.project, config.volumes);
   const problems: string[] = [];
@@ -118,6 +101,20 @@ export async function buildPlan(
     problems.push("no labelled target found: nothing would be backed up");
   }
   return { scope: scope.project ?? "*", why: scope.reason, targets, problems, volumes };
+}
+
+/** A one-container target as planned: its label problems, plus "not running". */
+function planned(
+  target: { name: string; container: ContainerInfo; problems: string[] },
+  kind: string,
+  details: Record<string, unknown>,
+  files: string[],
+): PlannedTarget {
+  const problems = [...target.problems];
+  if (!target.container.running) {
+    problems.push(`container ${target.container.name} is not running (state: ${target.container.state})`);
+  }
+  return { kind, name: target.name, container: target.container.name, state: target.container.state, details, files, problems };
 }
 
 export function formatPlan(plan: Plan): string {

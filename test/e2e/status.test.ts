@@ -1,6 +1,6 @@
 // `backup-agent status`: the level and exit code an operator (or a monitoring script) reads, from the
 // repository standalone and from the running daemon's /status.
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { AgentProcess, baseEnv, freePort } from "./support/daemon.js";
 import { removeTestContainers, startPostgres } from "./support/docker.js";
 import { newRepo } from "./support/restic.js";
@@ -70,16 +70,14 @@ describe("status", () => {
 
     const daemon = new AgentProcess(["daemon"], env, port);
     agents.push(daemon);
-    const deadline = Date.now() + 60_000;
-    let body: { level?: string } = {};
-    while (Date.now() < deadline) {
-      const response = await fetch(`http://127.0.0.1:${port}/status`).catch(() => undefined);
-      if (response?.status === 200) {
-        body = (await response.json()) as { level?: string };
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const body = await vi.waitFor(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/status`);
+        expect(response.status).toBe(200);
+        return (await response.json()) as { level?: string };
+      },
+      { timeout: 60_000, interval: 250 },
+    );
     expect(body.level, daemon.output).toBe("GOOD");
     // The verify ran before this daemon started: its result comes from the record in the repository.
     expect(await daemon.metric("backup_restore_verify_success")).toBe(1);
