@@ -8,7 +8,7 @@ import type { Job } from "../core/job.js";
 import type { RepositoryMetrics } from "../report/repository-metrics.js";
 import type { ResticEnv } from "../restic/command.js";
 import { runRestic } from "../restic/command.js";
-import { RETRY_LOCK, type RetentionPolicy } from "../restic/forget.js";
+import type { RetentionPolicy } from "../restic/forget.js";
 import { ResticRepository } from "../restic/repository.js";
 import { AGENT_TAG } from "../restic/tags.js";
 import { applyRetention } from "./retention.js";
@@ -66,7 +66,7 @@ export function offsiteJob(deps: OffsiteDeps): Job {
           "offsite repository initialised with the local chunker parameters",
         );
       await step("copy", () =>
-        runRestic(env, ["copy", ...RETRY_LOCK, "--tag", AGENT_TAG, "--quiet"], ctx.signal),
+        runRestic(env, ["copy", "--tag", AGENT_TAG, "--quiet"], ctx.signal),
       );
       ctx.log.info({ repository: offsite.repositoryDisplay }, "snapshots copied offsite");
       deps.repositoryMetrics.offsiteLastSuccess.set(Date.now() / 1000);

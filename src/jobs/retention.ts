@@ -7,7 +7,6 @@ import {
   forgetGroup,
   hasPolicy,
   policyArgs,
-  RETRY_LOCK,
   type RetentionPolicy,
   retentionGroups,
 } from "../restic/forget.js";
@@ -61,7 +60,7 @@ export async function applyRetention(
     }
   }
   try {
-    if (forgotten > 0) await runRestic(repo.env, ["prune", ...RETRY_LOCK, "--quiet"], ctx.signal);
+    if (forgotten > 0) await runRestic(repo.env, ["prune", "--quiet"], ctx.signal);
   } catch (error) {
     errors.push(fail("prune", error));
   }

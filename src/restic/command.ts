@@ -26,13 +26,22 @@ export function resticChildEnv(env: ResticEnv): Record<string, string> {
   return { ...out, ...env.extra };
 }
 
+/**
+ * How long any command waits for a lock held by another run (a prune or check takes the exclusive
+ * one; backups, restores and dumps share) before failing with exit code 11.
+ */
+export const RETRY_LOCK = ["--retry-lock", "5m"];
+const LOCKING = new Set(["backup", "check", "copy", "dump", "forget", "ls", "prune", "restore", "snapshots"]);
+
 export function spawnRestic(
   env: ResticEnv,
   args: readonly string[],
   signal: AbortSignal,
   options: Options = {},
 ): ResultPromise {
-  return execa(env.binary, args, {
+  const [command = "", ...rest] = args;
+  const waits = LOCKING.has(command) && !args.includes("--no-lock") && !args.includes("--retry-lock");
+  return execa(env.binary, waits ? [command, ...RETRY_LOCK, ...rest] : args, {
     env: resticChildEnv(env),
     extendEnv: false,
     cancelSignal: signal,

@@ -17,8 +17,6 @@ export interface RetentionPolicy {
   within?: string;
 }
 
-/** Waits for the repository lock instead of failing (a backup may hold it). */
-export const RETRY_LOCK = ["--retry-lock", "5m"];
 
 export function hasPolicy(policy: RetentionPolicy): boolean {
   return Object.values(policy).some((v) => v !== undefined);
@@ -64,7 +62,6 @@ export function forgetArgs(group: RetentionGroup, policy: RetentionPolicy): stri
   if (group.database !== undefined) tags.push(`database=${group.database}`);
   return [
     "forget",
-    ...RETRY_LOCK,
     "--tag",
     tags.join(","),
     "--group-by",

@@ -54,6 +54,10 @@ export class ResticRepository {
   }
 
   /** `restic check`, optionally reading a subset of the data ("5%", "1/7", "500M"). */
+  /**
+   * `restic check` takes the exclusive lock: like every command it waits (RETRY_LOCK) for running
+   * backups of the same repository, e.g. the daemon's schedule while `run verify` checks.
+   */
   async check(signal: AbortSignal, readDataSubset?: string): Promise<void> {
     const args = ["check", "--quiet"];
     if (readDataSubset) args.push(`--read-data-subset=${readDataSubset}`);

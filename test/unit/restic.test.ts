@@ -37,7 +37,7 @@ describe("restic exit codes", () => {
     const { repo, calls } = repository("missing");
     expect(await repo.ensureInitialised(AbortSignal.timeout(10_000), pino({ level: "silent" }))).toBe(true);
     await repo.check(AbortSignal.timeout(10_000));
-    expect(calls()).toEqual(["cat config --no-lock --quiet", "init --quiet", "check --quiet"]);
+    expect(calls()).toEqual(["cat config --no-lock --quiet", "init --quiet", "check --retry-lock 5m --quiet"]);
     expect(await repo.ensureInitialised(AbortSignal.timeout(10_000), pino({ level: "silent" }))).toBe(false);
   });
 

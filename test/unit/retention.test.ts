@@ -81,8 +81,6 @@ describe("retention groups", () => {
   it("selects a group by its tags and groups by host, never by the unique run tag", () => {
     expect(forgetArgs({ kind: "postgres", target: "db", database: "app" }, { daily: 7 })).toEqual([
       "forget",
-      "--retry-lock",
-      "5m",
       "--tag",
       "backup-agent,kind=postgres,target=db,database=app",
       "--group-by",
