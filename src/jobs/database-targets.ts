@@ -3,12 +3,11 @@
 // naming each.
 import { AggregateBackupError, BackupError } from "../core/errors.js";
 import type { RunContext } from "../core/job.js";
-import { settleWithLimit } from "../core/limit.js";
 import { checkExpectedTargets } from "./expected.js";
 import { resolveProject } from "../docker/project.js";
 import { backupPostgres, type PostgresDeps } from "../targets/postgres/backup.js";
 import { discoverPostgres } from "../targets/postgres/discover.js";
-import { withContainerHooks } from "../targets/hooks.js";
+import { backupEachTarget } from "./each-target.js";
 
 export interface DatabaseStepDeps extends PostgresDeps {
   project: string | undefined;
@@ -35,18 +34,7 @@ export async function backupDatabaseTargets(deps: DatabaseStepDeps, ctx: RunCont
       "no container is labelled backup-agent.postgres=true: no database was backed up",
     );
   }
-  const results = await settleWithLimit(targets, deps.concurrency, (target) =>
-    withContainerHooks(
-      deps,
-      target.container,
-      { target: target.name, what: `postgres target "${target.name}"` },
-      ctx,
-      () => backupPostgres(target, deps, ctx),
-    ).catch((error: unknown) => {
-      deps.metrics.failure({ kind: "postgres", target: target.name, database: "" });
-      throw error;
-    }),
-  );
+  const results = await backupEachTarget(deps, ctx, "postgres", targets, (target) => backupPostgres(target, deps, ctx));
   for (const result of results) {
     if (result.status === "rejected") errors.push(result.reason as Error);
   }

@@ -2,11 +2,10 @@
 // target never stops the others; the step fails naming each.
 import { AggregateBackupError } from "../core/errors.js";
 import type { RunContext } from "../core/job.js";
-import { settleWithLimit } from "../core/limit.js";
 import { resolveProject } from "../docker/project.js";
 import { backupExec, type ExecDeps } from "../targets/exec/backup.js";
 import { discoverExec, EXEC_KIND } from "../targets/exec/discover.js";
-import { withContainerHooks } from "../targets/hooks.js";
+import { backupEachTarget } from "./each-target.js";
 
 export interface ExecStepDeps extends ExecDeps {
   project: string | undefined;
@@ -22,19 +21,7 @@ export async function backupExecTargets(deps: ExecStepDeps, ctx: RunContext): Pr
     { scope: scope.project ?? "*", targets: targets.map((t) => `${t.name} (${t.container.name})`) },
     `${targets.length} exec target(s) found`,
   );
-  const results = await settleWithLimit(targets, deps.concurrency, (target) =>
-    withContainerHooks(
-      deps,
-      target.container,
-      { target: target.name, what: `exec target "${target.name}"` },
-      ctx,
-      () => backupExec(target, deps, ctx),
-    ).catch((error: unknown) => {
-      deps.metrics.failure({ kind: EXEC_KIND, target: target.name, database: "" });
-      ctx.log.error({ target: target.name, err: error }, `exec target ${target.name} failed`);
-      throw error;
-    }),
-  );
+  const results = await backupEachTarget(deps, ctx, EXEC_KIND, targets, (target) => backupExec(target, deps, ctx));
   const errors = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
   if (errors.length > 0) {
     throw new AggregateBackupError(`${errors.length} of ${targets.length} exec target(s) failed`, errors);

@@ -2,12 +2,11 @@
 // the concurrency limit. A failed target never stops the others; the step fails naming each.
 import { AggregateBackupError } from "../core/errors.js";
 import type { RunContext } from "../core/job.js";
-import { settleWithLimit } from "../core/limit.js";
 import { checkExpectedTargets } from "./expected.js";
 import { resolveProject } from "../docker/project.js";
 import { backupMeilisearch, MEILISEARCH_KIND, type MeiliDeps } from "../targets/meilisearch/backup.js";
 import { discoverMeilisearch } from "../targets/meilisearch/discover.js";
-import { withContainerHooks } from "../targets/hooks.js";
+import { backupEachTarget } from "./each-target.js";
 
 export interface MeiliStepDeps extends MeiliDeps {
   project: string | undefined;
@@ -34,18 +33,8 @@ export async function backupMeilisearchTargets(deps: MeiliStepDeps, ctx: RunCont
       "no container is labelled backup-agent.meilisearch=true: no search index was snapshotted",
     );
   }
-  const results = await settleWithLimit(targets, deps.concurrency, (target) =>
-    withContainerHooks(
-      deps,
-      target.container,
-      { target: target.name, what: `Meilisearch target "${target.name}"` },
-      ctx,
-      () => backupMeilisearch(target, deps, ctx),
-    ).catch((error: unknown) => {
-      deps.metrics.failure({ kind: MEILISEARCH_KIND, target: target.name, database: "" });
-      ctx.log.error({ target: target.name, err: error }, `Meilisearch target ${target.name} failed`);
-      throw error;
-    }),
+  const results = await backupEachTarget(deps, ctx, MEILISEARCH_KIND, targets, (target) =>
+    backupMeilisearch(target, deps, ctx),
   );
   for (const result of results) {
     if (result.status === "rejected") errors.push(result.reason as Error);
