@@ -35,6 +35,9 @@ export function createLogger(options: LoggerOptions): { logger: Logger; tails: L
       level: options.level,
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       base: { pid: process.pid },
+      // The message as thrown, its causes nested: our messages already quote their causes, and
+      // pino's default serializer would append them again.
+      serializers: { err: pino.stdSerializers.errWithCause },
     },
     pino.multistream([
       { level: options.level as pino.Level, stream: main },

@@ -13,6 +13,20 @@ const LEVELS: Record<number, string> = {
   60: "FATAL",
 };
 
+interface SerializedError {
+  message?: string;
+  cause?: SerializedError;
+}
+
+/** The line, then each error message and cause the line does not already say. */
+function withCauses(msg: string, err: SerializedError | undefined): string {
+  let text = String(msg);
+  for (let e = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    if (e.message && !text.includes(e.message)) text += `: ${e.message}`;
+  }
+  return text;
+}
+
 export class LogTails extends Writable {
   readonly #runs = new Map<string, string[]>();
 
@@ -45,8 +59,7 @@ export class LogTails extends Writable {
     if (!lines) return;
     const time = new Date(Number(entry.time)).toISOString();
     const level = LEVELS[Number(entry.level)] ?? "INFO";
-    const err = entry.err as { message?: string } | undefined;
-    lines.push(`${time} ${level} ${entry.msg ?? ""}${err?.message ? `: ${err.message}` : ""}`);
+    lines.push(`${time} ${level} ${withCauses(String(entry.msg ?? ""), entry.err as SerializedError | undefined)}`);
     // Keep memory bounded on chatty runs: drop the oldest lines well past the limit.
     if (lines.length > 2000) lines.splice(0, lines.length - 1000);
   }
