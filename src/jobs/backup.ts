@@ -24,27 +24,14 @@ export function backupJob(
     name: "backup",
     async run(ctx) {
       const failures: Error[] = [];
-      try {
-        await backupDatabaseTargets(deps, ctx);
-      } catch (error) {
-        failures.push(error as Error);
-      }
-      // A failed database step never stops the search indexes, nor the other way round.
-      try {
-        await backupMeilisearchTargets(deps, ctx);
-      } catch (error) {
-        failures.push(error as Error);
-      }
-      try {
-        await backupExecTargets(deps, ctx);
-      } catch (error) {
-        failures.push(error as Error);
-      }
-      // Volumes last: their containers are stopped only for as long as the volume step takes.
-      try {
-        await backupVolumeTargets(deps, ctx);
-      } catch (error) {
-        failures.push(error as Error);
+      // Each step runs whatever happened to the others (a failed database step never stops the search
+      // indexes); volumes last, so their containers are stopped only for as long as that step takes.
+      for (const step of [backupDatabaseTargets, backupMeilisearchTargets, backupExecTargets, backupVolumeTargets]) {
+        try {
+          await step(deps, ctx);
+        } catch (error) {
+          failures.push(error as Error);
+        }
       }
       if (ctx.flags.has("prune")) {
         try {

@@ -60,7 +60,7 @@ export class TargetMetrics {
   fillFromSnapshots(snapshots: readonly Snapshot[]): number {
     const newest = new Map<string, Snapshot>();
     for (const s of snapshots) {
-      if (!s.tags.kind || !s.tags.target || !(DATA_KINDS as readonly string[]).includes(s.tags.kind)) continue;
+      if (!s.tags.kind || !s.tags.target || !DATA_KINDS.includes(s.tags.kind)) continue;
       newest.set(JSON.stringify([s.tags.kind, s.tags.target, s.tags.database ?? ""]), s);
     }
     for (const s of newest.values()) {
