@@ -10,9 +10,8 @@ import { runCommand } from "./cli/run.js";
 import { snapshotsCommand } from "./cli/snapshots.js";
 import { statusCommand } from "./cli/status.js";
 import { loadConfig } from "./config/load.js";
-import { BackupError, ConfigError, describeError } from "./core/errors.js";
+import { ConfigError, exitCodeFor, renderError, UsageError } from "./core/errors.js";
 import { JOB_SPECS } from "./core/job.js";
-import { DockerodeEngine } from "./docker/dockerode-engine.js";
 
 const USAGE = `backup-agent ${VERSION}: backups of a Docker Compose host into restic
 
@@ -55,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     case "healthcheck":
       return healthcheckCommand();
     case "plan":
-      return planCommand(loadConfig(), new DockerodeEngine(), rest);
+      return planCommand(buildApp(loadConfig()).deps, rest);
     case "daemon":
       return daemonCommand(buildApp(loadConfig()));
     case "run":
@@ -67,19 +66,15 @@ async function main(argv: string[]): Promise<number> {
     case "restore":
       return restoreCommand(buildApp(loadConfig()), rest);
     default:
-      process.stderr.write(`backup-agent: unknown command "${command}"\n\n${USAGE}`);
-      return 64;
+      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`backup-agent: ${error.message}\n`);
-      process.exit(ConfigError.EXIT_CODE);
-    }
-    process.stderr.write(`backup-agent: ${describeError(error)}\n`);
-    process.exit(error instanceof BackupError && error.exitCode === 64 ? 64 : 1);
+    // A configuration error already lists every problem; anything else is rendered with its causes.
+    process.stderr.write(`backup-agent: ${error instanceof ConfigError ? error.message : renderError(error)}\n`);
+    process.exit(exitCodeFor(error));
   },
 );

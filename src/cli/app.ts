@@ -1,21 +1,25 @@
-// Builds what every command shares from a validated config: logger, metrics, pings, repository, runner.
+// Builds what every command shares from a validated config: logger, metrics, pings, repositories,
+// the kinds of target, the jobs and the runner.
 import { createRequire } from "node:module";
 import type { Config } from "../config/load.js";
-import { JOB_NAMES } from "../core/job.js";
+import { JOB_NAMES, type JobName } from "../core/job.js";
 import { Runner } from "../core/runner.js";
 import { DockerodeEngine } from "../docker/dockerode-engine.js";
 import { DockerodeSandbox } from "../docker/dockerode-sandbox.js";
+import type { JobDeps } from "../jobs/deps.js";
 import { buildJobs } from "../jobs/registry.js";
+import type { StatusDeps } from "../jobs/status.js";
 import { CoverageMetrics } from "../report/coverage-metrics.js";
 import { Healthchecks } from "../report/healthchecks.js";
 import { createLogger } from "../report/logger.js";
 import { Metrics } from "../report/metrics.js";
 import { RepositoryMetrics } from "../report/repository-metrics.js";
+import { runReporter } from "../report/run-reporter.js";
 import { TargetMetrics } from "../report/target-metrics.js";
-import { ResticRepository } from "../restic/repository.js";
+import { ResticCli } from "../restic/cli-repository.js";
+import { buildKinds } from "../targets/registry.js";
 
-export const VERSION: string = (createRequire(import.meta.url)("../../package.json") as { version: string })
-  .version;
+export const VERSION: string = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 
 export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
   const { logger, tails } = createLogger({ ...config.log, destination });
@@ -25,50 +29,38 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
     log: logger,
     onGiveUp: (job, kind) => metrics.pingFailures.inc({ job, kind }),
   });
-  const repository = new ResticRepository(
-    { binary: config.restic.binary, repository: config.restic.repository, password: config.restic.password },
-    config.restic.repositoryDisplay,
-  );
+  const { binary, host } = config.restic;
+  const repository = new ResticCli({ ...config.restic, display: config.restic.repositoryDisplay });
+  const offsite = config.offsite
+    ? new ResticCli({ binary, host, repository: config.offsite.repository, password: config.offsite.password, display: config.offsite.repositoryDisplay })
+    : undefined;
   const engine = new DockerodeEngine();
   const sandbox = new DockerodeSandbox(engine.docker);
-  const targetMetrics = new TargetMetrics(metrics.registry);
-  const coverageMetrics = new CoverageMetrics(metrics.registry);
-  const repositoryMetrics = new RepositoryMetrics(metrics.registry);
-  const jobs = buildJobs({
-    repository,
+  const kinds = buildKinds({ engine, sandbox, hookTimeoutMs: config.targets.hookTimeoutMs, meilisearch: config.meilisearch, volumes: config.volumes });
+  const deps: JobDeps = {
+    kinds,
     engine,
-    sandbox,
-    verifyMetrics: metrics,
-    host: config.restic.host,
-    metrics: targetMetrics,
+    repository,
+    offsite,
+    metrics: {
+      targets: new TargetMetrics(metrics.registry),
+      coverage: new CoverageMetrics(metrics.registry),
+      repository: new RepositoryMetrics(metrics.registry),
+      verify: metrics,
+    },
     project: config.targets.project,
     expected: config.targets.expected,
     concurrency: config.targets.concurrency,
     checkSubset: config.targets.checkSubset,
-    hookTimeoutMs: config.targets.hookTimeoutMs,
-    meilisearch: config.meilisearch,
-    volumes: config.volumes,
-    coverage: coverageMetrics,
-    retention: config.retention.local,
-    offsite: config.offsite,
-    offsitePolicy: config.retention.offsite,
-    repositoryMetrics,
-  });
-  const runner = new Runner({ jobs, jobConfig: config.jobs, log: logger, tails, metrics, healthchecks });
-  return {
-    config,
-    logger,
-    metrics,
-    targetMetrics,
-    coverageMetrics,
-    repositoryMetrics,
-    healthchecks,
-    repository,
-    engine,
-    sandbox,
-    runner,
-    jobs,
+    retention: config.retention,
+    volumesRoot: config.volumes.root,
   };
+  const jobs = buildJobs(deps);
+  const checks = Object.fromEntries(JOB_NAMES.map((j) => [j, config.jobs[j].healthcheck])) as Record<JobName, (typeof config.jobs)[JobName]["healthcheck"]>;
+  const timeoutsMs = Object.fromEntries(JOB_NAMES.map((j) => [j, config.jobs[j].timeoutMs])) as Record<JobName, number>;
+  const runner = new Runner({ jobs, timeoutsMs, log: logger, reporter: runReporter({ metrics, healthchecks, tails, checks }) });
+  const status: StatusDeps = { ...deps, thresholds: config.status, log: logger };
+  return { config, logger, metrics, healthchecks, repository, offsite, engine, sandbox, kinds, deps, jobs, runner, status };
 }
 
 export type App = ReturnType<typeof buildApp>;

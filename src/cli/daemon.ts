@@ -1,18 +1,16 @@
 // `backup-agent daemon`: the schedule, /metrics and /healthz until SIGTERM or SIGINT.
 import type { Server } from "node:http";
-import { BackupError } from "../core/errors.js";
+import { BackupError, logFailure } from "../core/errors.js";
 import { reapThrowaways } from "../docker/reap.js";
 import { reapVerifyDirs } from "../docker/reap-dirs.js";
 import { startHttp } from "../http/server.js";
-import { ResticNoRepositoryError } from "../restic/errors.js";
-import { offsiteEnv } from "../jobs/offsite.js";
+import { statusReporter } from "../jobs/status.js";
 import { readLastVerify } from "../report/verify-record.js";
-import { listSnapshots } from "../restic/snapshots.js";
+import { ResticNoRepositoryError } from "../restic/errors.js";
 import { reapGateDirs } from "../restic/stdin-backup.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { App } from "./app.js";
 import { removeStaleLocks } from "./stale-locks.js";
-import { statusReporter } from "./status.js";
 
 const MIN_RESTIC = [0, 18];
 
@@ -31,17 +29,17 @@ export async function daemonCommand(app: App): Promise<number> {
   );
   await restoreMetrics(app);
   restoreOffsiteMetric(app);
-  await removeStaleLocks(app);
+  await removeStaleLocks(app.repository, log);
   const throwaways = await reapThrowaways(app.sandbox, log, config.jobs.verify.timeoutMs).catch(
     (error: unknown) => {
-      log.error({ err: error }, "could not look for throwaway containers left by a crashed verify");
+      logFailure(log, "could not look for throwaway containers left by a crashed verify", error);
       return [];
     },
   );
   if (throwaways.length)
     log.info({ containers: throwaways }, "removed throwaway containers left by a crashed verify");
   const dirs = await reapVerifyDirs(log, config.jobs.verify.timeoutMs).catch((error: unknown) => {
-    log.error({ err: error }, "could not look for temp dirs left by a crashed verify");
+    logFailure(log, "could not look for temp dirs left by a crashed verify", error);
     return [];
   });
   if (dirs.length) log.info({ dirs }, "removed temp dirs left by a crashed verify");
@@ -56,7 +54,7 @@ export async function daemonCommand(app: App): Promise<number> {
       metrics: app.metrics,
       log,
       health: () => ({ ok: !stopping, running: runner.running, schedule: scheduler.nextRuns() }),
-      status: statusReporter(app),
+      status: statusReporter(app.status, 60_000),
     });
   }
   scheduler.start(config.schedule.entries, config.timezone);
@@ -84,23 +82,23 @@ export async function daemonCommand(app: App): Promise<number> {
  * unreachable backend makes restic retry for minutes, and that must not delay the schedule.
  */
 function restoreOffsiteMetric(app: App): void {
-  const offsite = app.config.offsite;
+  const offsite = app.offsite;
   if (!offsite) return;
-  listSnapshots(offsiteEnv(app.repository.env, offsite), AbortSignal.timeout(600_000)).then(
+  offsite.snapshots(AbortSignal.timeout(600_000)).then(
     (snapshots) => {
       const newest = snapshots.at(-1);
-      if (newest) app.repositoryMetrics.offsiteLastSuccess.set(newest.time.getTime() / 1000);
+      if (newest) app.deps.metrics.repository.offsiteLastSuccess.set(newest.time.getTime() / 1000);
       app.logger.info({ newest: newest?.time }, "offsite freshness read from the offsite repository");
     },
-    (error: unknown) => app.logger.warn({ err: error }, "could not read the offsite repository's snapshots"),
+    (error: unknown) => logFailure(app.logger, "could not read the offsite repository's snapshots", error, {}, "warn"),
   );
 }
 
 /** Freshness comes from the repository: a restart neither resets nor fakes "last success". */
 async function restoreMetrics(app: App): Promise<void> {
   try {
-    const snapshots = await listSnapshots(app.repository.env, AbortSignal.timeout(120_000));
-    const series = app.targetMetrics.fillFromSnapshots(snapshots);
+    const snapshots = await app.repository.snapshots(AbortSignal.timeout(120_000));
+    const series = app.deps.metrics.targets.fillFromSnapshots(snapshots);
     app.logger.info({ snapshots: snapshots.length, series }, "target metrics filled from the repository");
     const verify = await readLastVerify(app.repository, snapshots, AbortSignal.timeout(60_000), app.logger);
     if (verify) {
@@ -113,6 +111,6 @@ async function restoreMetrics(app: App): Promise<void> {
     }
   } catch (error) {
     const level = error instanceof ResticNoRepositoryError ? "info" : "error";
-    app.logger[level]({ err: error }, "could not read snapshots: target metrics start empty");
+    logFailure(app.logger, "could not read snapshots: target metrics start empty", error, {}, level);
   }
 }

@@ -1,5 +1,5 @@
 // `backup-agent run <job> [flags]`: one run through the same runner as the schedule.
-import { BackupError } from "../core/errors.js";
+import { UsageError } from "../core/errors.js";
 import { isJobName, JOB_NAMES, parseJobFlags } from "../core/job.js";
 import type { App } from "./app.js";
 import { removeStaleLocks } from "./stale-locks.js";
@@ -8,18 +8,16 @@ import { removeStaleLocks } from "./stale-locks.js";
 export async function runCommand(app: App, args: readonly string[]): Promise<number> {
   const [name, ...rest] = args;
   if (name === undefined || !isJobName(name)) {
-    throw new BackupError(`run: unknown job "${name ?? ""}" (expected one of ${JOB_NAMES.join(", ")})`, {
-      exitCode: 64,
-    });
+    throw new UsageError(`run: unknown job "${name ?? ""}" (expected one of ${JOB_NAMES.join(", ")})`);
   }
   const flags = parseJobFlags(name, rest);
-  if (typeof flags === "string") throw new BackupError(`run: ${flags}`, { exitCode: 64 });
+  if (typeof flags === "string") throw new UsageError(`run: ${flags}`);
 
   const onSignal = () => void app.runner.shutdown(0);
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    if (name !== "check") await removeStaleLocks(app);
+    if (name !== "check") await removeStaleLocks(app.repository, app.logger);
     const outcome = await app.runner.run(name, flags, "cli");
     return outcome.result === "success" ? 0 : 1;
   } finally {

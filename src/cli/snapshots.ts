@@ -1,6 +1,6 @@
 // `backup-agent snapshots [--target NAME] [--json]`: what the repository holds, newest last.
-import { BackupError } from "../core/errors.js";
-import { listSnapshots, type Snapshot } from "../restic/snapshots.js";
+import { UsageError } from "../core/errors.js";
+import type { Snapshot } from "../restic/repository.js";
 import type { App } from "./app.js";
 
 export interface SnapshotRow {
@@ -39,11 +39,9 @@ export async function snapshotsCommand(app: App, args: readonly string[]): Promi
     else if (arg === "--target" && args[i + 1] !== undefined) target = args[++i];
     else if (arg?.startsWith("--target=")) target = arg.slice("--target=".length);
     else
-      throw new BackupError(`snapshots: unexpected argument "${arg}" (expected --target NAME, --json)`, {
-        exitCode: 64,
-      });
+      throw new UsageError(`snapshots: unexpected argument "${arg}" (expected --target NAME, --json)`);
   }
-  const rows = snapshotRows(await listSnapshots(app.repository.env, AbortSignal.timeout(120_000)), target);
+  const rows = snapshotRows(await app.repository.snapshots(AbortSignal.timeout(120_000)), target);
   if (json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;

@@ -1,81 +1,13 @@
 // `backup-agent status [--json] [--standalone] [--url URL]`: GOOD / WARNING / CRITICAL with exit code
 // 0 / 1 / 2. Asks the running daemon's /status when one answers, else reads the repository itself:
-// both compute the same report from the repository and Docker.
-import { BackupError } from "../core/errors.js";
-import { offsiteEnv } from "../jobs/offsite.js";
-import { evaluateStatus, LEVEL_EXIT, type StatusLevel, type StatusReport } from "../report/status.js";
-import { readLastVerify } from "../report/verify-record.js";
+// both compute the same report (jobs/status.ts) from the repository and Docker.
+import { UsageError } from "../core/errors.js";
+import { gatherStatus } from "../jobs/status.js";
+import { LEVEL_EXIT, type StatusLevel, type StatusReport } from "../report/status.js";
 import { formatBytes } from "../restic/progress.js";
-import { listSnapshots, type Snapshot } from "../restic/snapshots.js";
 import type { App } from "./app.js";
-import { buildPlan } from "./plan.js";
 
 const DAEMON_TIMEOUT_MS = 60_000;
-
-/** The report, from the repository (local and offsite), the last verify record and discovery now. */
-export async function gatherStatus(app: App, signal: AbortSignal, now = new Date()): Promise<StatusReport> {
-  let snapshots: Snapshot[] = [];
-  let repositoryError: string | undefined;
-  try {
-    snapshots = await listSnapshots(app.repository.env, signal);
-  } catch (error) {
-    repositoryError = (error as Error).message;
-  }
-  let current: { kind: string; name: string }[] | undefined;
-  let unprotected: string[] = [];
-  let discoveryError: string | undefined;
-  try {
-    const plan = await buildPlan(app.config, app.engine, signal);
-    current = [
-      ...plan.targets.map((t) => ({ kind: t.kind, name: t.name })),
-      ...(plan.volumes?.backup ?? []).map((v) => ({ kind: "volume", name: v.name })),
-    ];
-    unprotected = plan.volumes?.unprotected ?? [];
-  } catch (error) {
-    discoveryError = (error as Error).message;
-  }
-  const verify = repositoryError ? undefined : await readLastVerify(app.repository, snapshots, signal, app.logger);
-  let offsite: { newest: Date | undefined; error?: string } | undefined;
-  if (app.config.offsite) {
-    try {
-      const remote = await listSnapshots(offsiteEnv(app.repository.env, app.config.offsite), signal);
-      offsite = { newest: remote.at(-1)?.time };
-    } catch (error) {
-      offsite = { newest: undefined, error: (error as Error).message };
-    }
-  }
-  return evaluateStatus(
-    {
-      snapshots,
-      repositoryError,
-      current,
-      discoveryError,
-      expected: app.config.targets.expected,
-      unprotected,
-      verify,
-      offsite,
-    },
-    app.config.status,
-    now,
-  );
-}
-
-/**
- * The daemon's /status: one report at a time, reused for a few seconds, so a dashboard polling it
- * never stacks `restic snapshots` calls.
- */
-export function statusReporter(app: App, ttlMs = 15_000): () => Promise<StatusReport> {
-  let last: { at: number; report: Promise<StatusReport> } | undefined;
-  return () => {
-    const now = Date.now();
-    if (!last || now - last.at > ttlMs) {
-      const report = gatherStatus(app, AbortSignal.timeout(DAEMON_TIMEOUT_MS));
-      last = { at: now, report };
-      report.catch(() => (last = undefined));
-    }
-    return last.report;
-  };
-}
 
 /** Exit code: 0 GOOD, 1 WARNING, 2 CRITICAL (and 64 bad usage). */
 export async function statusCommand(app: App, args: readonly string[]): Promise<number> {
@@ -85,9 +17,7 @@ export async function statusCommand(app: App, args: readonly string[]): Promise<
   const url = urlAt >= 0 ? args[urlAt + 1] : undefined;
   const unknown = args.filter((a, i) => !["--json", "--standalone", "--url"].includes(a) && i !== urlAt + 1);
   if ((urlAt >= 0 && !url) || unknown.length > 0 || (standalone && url)) {
-    throw new BackupError(`status: unexpected arguments "${args.join(" ")}" (usage: status [--json] [--standalone | --url URL])`, {
-      exitCode: 64,
-    });
+    throw new UsageError(`status: unexpected arguments "${args.join(" ")}" (usage: status [--json] [--standalone | --url URL])`);
   }
   let report: StatusReport | undefined;
   let source = "the repository (standalone)";
@@ -95,14 +25,14 @@ export async function statusCommand(app: App, args: readonly string[]): Promise<
   if (daemon) {
     const asked = await askDaemon(daemon);
     if (typeof asked === "string") {
-      if (url) throw new BackupError(`status: ${asked}`);
+      if (url) throw new Error(`status: ${asked}`);
       app.logger.debug({ reason: asked }, "no daemon answered: reading the repository");
     } else {
       report = asked;
       source = `the daemon at ${daemon}`;
     }
   }
-  report ??= await gatherStatus(app, AbortSignal.timeout(DAEMON_TIMEOUT_MS));
+  report ??= await gatherStatus(app.status, AbortSignal.timeout(DAEMON_TIMEOUT_MS));
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, source));
   return LEVEL_EXIT[report.level];
 }

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError } from "../core/errors.js";
 import { JOB_NAMES, type JobName } from "../core/job.js";
-import type { RetentionPolicy } from "../restic/forget.js";
+import type { RetentionPolicy } from "./retention.js";
 import { type CrontabEntry, DEFAULT_CRONTAB, parseCrontab } from "./crontab.js";
 import { hasControlCharacters, type ListenAddress } from "./fields.js";
 import { acceptsFile, isSecretVariable, KEEP_KEYS, VARIABLES } from "./schema.js";

@@ -1,4 +1,5 @@
 // Every environment variable the agent reads, with its schema and its one-line documentation.
+// Longer than most files on purpose: one table of every variable is what the README and check-config mirror.
 import type { z } from "zod";
 import { JOB_NAMES } from "../core/job.js";
 import * as f from "./fields.js";

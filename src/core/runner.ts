@@ -1,13 +1,11 @@
-// One code path for every run, scheduled or from the CLI: run id, logs, timeout, metrics, pings.
-// The only place a run's error is caught.
+// One code path for every run, scheduled or from the CLI: run id, logs, timeout, abort, no overlap.
+// The only place a run's error is caught; what a run means for metrics and pings is the reporter's.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { JobConfig } from "../config/load.js";
-import type { Healthchecks } from "../report/healthchecks.js";
-import type { LogTails } from "../report/logtail.js";
-import type { Metrics, RunResult } from "../report/metrics.js";
-import { BackupError, describeError } from "./errors.js";
+import { BackupError, logFailure } from "./errors.js";
 import type { Job, JobFlags, JobName } from "./job.js";
+
+export type RunResult = "success" | "failure" | "timeout" | "aborted";
 
 export interface RunOutcome {
   runId: string;
@@ -17,13 +15,18 @@ export interface RunOutcome {
   error?: unknown;
 }
 
+/** Told when a run starts, ends or is skipped: metrics, healthchecks pings, log tails. */
+export interface RunReporter {
+  started(job: JobName, runId: string): void;
+  finished(outcome: RunOutcome & { result: RunResult }): void;
+  skipped(job: JobName): void;
+}
+
 export interface RunnerDeps {
   jobs: ReadonlyMap<JobName, Job>;
-  jobConfig: Record<JobName, JobConfig>;
+  timeoutsMs: Record<JobName, number>;
   log: Logger;
-  tails: LogTails;
-  metrics: Metrics;
-  healthchecks: Pick<Healthchecks, "ping">;
+  reporter: RunReporter;
   now?: () => number;
 }
 
@@ -51,42 +54,33 @@ export class Runner {
    * is not started again (the overlap is logged and counted), and nothing starts after close().
    */
   run(job: JobName, flags: JobFlags, trigger: "schedule" | "cli"): Promise<RunOutcome> {
-    const { log, metrics } = this.#deps;
     const active = this.#active.get(job);
     if (active || this.#closed) {
       const reason = this.#closed ? "shutting down" : `run ${active?.runId} is still running`;
-      log.warn({ job, trigger }, `not starting ${job}: ${reason}`);
-      if (active) metrics.jobSkipped.inc({ job });
+      this.#deps.log.warn({ job, trigger }, `not starting ${job}: ${reason}`);
+      if (active) this.#deps.reporter.skipped(job);
       return Promise.resolve({ runId: "", job, result: "skipped", durationMs: 0 });
     }
     const controller = new AbortController();
     const runId = randomUUID();
-    const done = this.#execute(job, flags, trigger, runId, controller).finally(() =>
-      this.#active.delete(job),
-    );
+    const done = this.#execute(job, flags, trigger, runId, controller).finally(() => this.#active.delete(job));
     this.#active.set(job, { runId, controller, done });
     return done;
   }
 
-  async #execute(
-    name: JobName,
-    flags: JobFlags,
-    trigger: string,
-    runId: string,
-    controller: AbortController,
-  ): Promise<RunOutcome> {
-    const { jobs, jobConfig, metrics, healthchecks, tails } = this.#deps;
+  async #execute(name: JobName, flags: JobFlags, trigger: string, runId: string, controller: AbortController): Promise<RunOutcome> {
+    const { jobs, reporter } = this.#deps;
     const now = this.#deps.now ?? Date.now;
-    const config = jobConfig[name];
+    const timeoutMs = this.#deps.timeoutsMs[name];
     const log = this.#deps.log.child({ job: name, runId });
-    const timeout = AbortSignal.timeout(config.timeoutMs);
-    const signal = AbortSignal.any([controller.signal, timeout]);
+    // A timer, not AbortSignal.timeout(): Node 20 may collect an unreferenced timeout signal inside
+    // AbortSignal.any() before it fires.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new BackupError(`${name} timed out after ${timeoutMs / 1000}s`, { timedOut: true })), timeoutMs);
+    const signal = AbortSignal.any([controller.signal, deadline.signal]);
     const started = now();
-    tails.open(runId);
-    metrics.jobRunning.set({ job: name }, 1);
-    healthchecks.ping(name, config.healthcheck, "start", runId);
+    reporter.started(name, runId);
     log.info({ trigger, flags: [...flags] }, `${name} started`);
-
     let result: RunResult = "success";
     let error: unknown;
     try {
@@ -96,30 +90,20 @@ export class Runner {
       if (signal.aborted) throw signal.reason;
     } catch (caught) {
       error = caught;
-      result = timeout.aborted ? "timeout" : controller.signal.aborted ? "aborted" : "failure";
+      result = deadline.signal.aborted ? "timeout" : controller.signal.aborted ? "aborted" : "failure";
+    } finally {
+      clearTimeout(timer);
     }
     const durationMs = now() - started;
-    const seconds = durationMs / 1000;
     if (result === "success") {
-      log.info({ durationSeconds: seconds }, `${name} succeeded`);
+      log.info({ durationSeconds: durationMs / 1000 }, `${name} succeeded`);
     } else {
-      const why =
-        result === "timeout"
-          ? `timed out after ${config.timeoutMs / 1000}s`
-          : result === "aborted"
-            ? "aborted"
-            : "failed";
-      log.error({ durationSeconds: seconds, err: error }, `${name} ${why}: ${describeError(error)}`);
+      const why = result === "timeout" ? `timed out after ${timeoutMs / 1000}s` : result === "aborted" ? "aborted" : "failed";
+      logFailure(log, `${name} ${why}`, error, { durationSeconds: durationMs / 1000 });
     }
-    const end = now() / 1000;
-    metrics.jobRunning.set({ job: name }, 0);
-    metrics.jobDuration.set({ job: name }, seconds);
-    metrics.jobLastRun.set({ job: name }, end);
-    metrics.jobRuns.inc({ job: name, result });
-    if (result === "success") metrics.jobLastSuccess.set({ job: name }, end);
-    const body = tails.close(runId);
-    healthchecks.ping(name, config.healthcheck, result === "success" ? "success" : "fail", runId, body);
-    return { runId, job: name, result, durationMs, error };
+    const outcome = { runId, job: name, result, durationMs, error };
+    reporter.finished(outcome);
+    return outcome;
   }
 
   /** Stops new runs; waits up to graceMs for running ones, then aborts them and waits for them to end. */
@@ -131,8 +115,7 @@ export class Runner {
     const finished = await Promise.race([all().then(() => true), delay(graceMs).then(() => false)]);
     if (finished) return;
     this.#deps.log.warn({ running: this.running }, "grace period over: aborting running jobs");
-    for (const run of this.#active.values())
-      run.controller.abort(new BackupError("aborted: the agent is shutting down", { isCanceled: true }));
+    for (const run of this.#active.values()) run.controller.abort(new BackupError("aborted: the agent is shutting down", { isCanceled: true }));
     await Promise.race([all(), delay(15_000)]);
   }
 }

@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import Docker from "dockerode";
 import { BackupError } from "../core/errors.js";
 import { attachExec } from "./attach-exec.js";
+import { runningUsersOf } from "./volume-users.js";
 import type {
   ContainerControl,
   ContainerInfo,
@@ -63,6 +64,10 @@ export class DockerodeEngine implements Engine, VolumeLister, ContainerControl {
     return (list.Volumes ?? [])
       .map((v) => ({ name: v.Name, labels: v.Labels ?? {} }))
       .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  usersOf(volume: string): Promise<{ id: string; name: string }[]> {
+    return runningUsersOf(this.docker, volume);
   }
 
   async stop(id: string, signal: AbortSignal): Promise<void> {

@@ -43,6 +43,8 @@ export interface ContainerControl {
   stop(id: string, signal: AbortSignal): Promise<void>;
   /** Starts the container; resolves once Docker accepted it. Idempotent. */
   start(id: string, signal: AbortSignal): Promise<void>;
+  /** The running containers that mount the volume, the agent's own container excepted. */
+  usersOf(volume: string): Promise<{ id: string; name: string }[]>;
 }
 
 export interface ExecOptions {

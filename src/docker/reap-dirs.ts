@@ -1,5 +1,6 @@
 // Temp dirs that verify restores volumes into: named backup-agent-verify-<run id>-<pid>-…, removed in
 // `finally`, and reaped at daemon start when their agent is gone or they are older than any verify.
+import { logFailure } from "../core/errors.js";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,7 +40,7 @@ export async function reapVerifyDirs(log: Logger, maxAgeMs: number, root = tmpdi
       removed.push(path);
       log.info({ dir: path, run: parsed.runId }, `removed leftover verify directory ${path}`);
     } catch (error) {
-      log.error({ dir: path, err: error }, `could not remove leftover verify directory ${path}`);
+      logFailure(log, `could not remove leftover verify directory ${path}`, error, { dir: path });
     }
   }
   return removed;

@@ -1,7 +1,9 @@
 // Leftovers of a crashed verify: throwaway containers whose owner process is gone, or that are older
 // than any verify may run. A container of a verify still running in another agent is left alone.
+import { logFailure } from "../core/errors.js";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
+import { processExists } from "../core/process.js";
 import { type LabelledContainer, OWNER_LABEL, type Sandbox, THROWAWAY_LABEL } from "./sandbox.js";
 
 export interface ReapContext {
@@ -25,13 +27,7 @@ export function abandoned(c: LabelledContainer, ctx: ReapContext): string | unde
 
 /** Whether a process with this pid exists (ours counts as gone: a leftover cannot be this run's). */
 export function isAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return pid !== process.pid && processExists(pid);
 }
 
 /** Removes leftover throwaway containers; returns their names. A failed removal is logged, not thrown. */
@@ -46,7 +42,7 @@ export async function reapThrowaways(sandbox: Sandbox, log: Logger, maxAgeMs: nu
       removed.push(c.name);
       log.info({ container: c.name, why }, `removed leftover throwaway container ${c.name}`);
     } catch (error) {
-      log.error({ container: c.name, err: error }, `could not remove leftover throwaway container ${c.name}`);
+      logFailure(log, `could not remove leftover throwaway container ${c.name}`, error, { container: c.name });
     }
   }
   return removed;

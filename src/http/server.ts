@@ -1,5 +1,6 @@
 // /metrics (Prometheus text), /healthz (the daemon answers and its scheduler runs), /status (the
 // backups' health as JSON, the same report as `backup-agent status --json`).
+import { logFailure, renderError } from "../core/errors.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
@@ -23,7 +24,7 @@ export async function startHttp(address: ListenAddress, deps: HttpDeps): Promise
       deps.metrics.registry.metrics().then(
         (text) => res.writeHead(200, { "content-type": deps.metrics.registry.contentType }).end(text),
         (error: unknown) => {
-          deps.log.error({ err: error }, "collecting metrics failed");
+          logFailure(deps.log, "collecting metrics failed", error);
           res.writeHead(500).end();
         },
       );
@@ -36,8 +37,8 @@ export async function startHttp(address: ListenAddress, deps: HttpDeps): Promise
       deps.status().then(
         (report) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(report)),
         (error: unknown) => {
-          deps.log.error({ err: error }, "building the status report failed");
-          res.writeHead(500, { "content-type": "text/plain" }).end(`status failed: ${(error as Error).message}\n`);
+          logFailure(deps.log, "building the status report failed", error);
+          res.writeHead(500, { "content-type": "text/plain" }).end(`status failed: ${renderError(error)}\n`);
         },
       );
     } else {

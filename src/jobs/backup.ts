@@ -1,65 +1,58 @@
-// The `backup` job: every target, then (with --check) a check that reads a subset of the data.
-import { AggregateBackupError } from "../core/errors.js";
-import type { Job } from "../core/job.js";
-import type { RepositoryMetrics } from "../report/repository-metrics.js";
-import type { RetentionPolicy } from "../restic/forget.js";
-import type { ResticRepository } from "../restic/repository.js";
-import { backupDatabaseTargets, type DatabaseStepDeps } from "./database-targets.js";
-import { backupExecTargets } from "./exec-targets.js";
-import { backupMeilisearchTargets, type MeiliStepDeps } from "./meilisearch-targets.js";
+// The `backup` job: every kind's targets in registry order, then (with --prune) retention and (with
+// --check) a check that reads a subset of the data. Each step runs whatever happened to the others.
+import { AggregateBackupError, logFailure } from "../core/errors.js";
+import type { Job, RunContext } from "../core/job.js";
+import { resolveProject } from "../docker/project.js";
+import { backupKind } from "./backup-kind.js";
+import { reportCoverage, scanCoverage } from "./coverage.js";
+import type { JobDeps } from "./deps.js";
 import { applyRetention } from "./retention.js";
-import { backupVolumeTargets, type VolumeStepDeps } from "./volume-targets.js";
 
-export function backupJob(
-  deps: DatabaseStepDeps &
-    MeiliStepDeps &
-    VolumeStepDeps & {
-      repository: ResticRepository;
-      checkSubset: string;
-      retention: RetentionPolicy;
-      repositoryMetrics: RepositoryMetrics;
-    },
-): Job {
+export function backupJob(deps: JobDeps): Job {
   return {
     name: "backup",
     async run(ctx) {
+      const scope = await resolveProject(deps.engine, deps.project);
+      await reportCoverageQuietly(deps, ctx, scope);
       const failures: Error[] = [];
-      // Each step runs whatever happened to the others (a failed database step never stops the search
-      // indexes); volumes last, so their containers are stopped only for as long as that step takes.
-      for (const step of [backupDatabaseTargets, backupMeilisearchTargets, backupExecTargets, backupVolumeTargets]) {
+      const attempt = async (step: () => Promise<unknown>) => {
         try {
-          await step(deps, ctx);
+          await step();
         } catch (error) {
           failures.push(error as Error);
         }
+      };
+      for (const kind of deps.kinds) {
+        await attempt(() => backupKind(kind, { ...deps, metrics: deps.metrics.targets }, ctx, scope, { warnWhenNone: false }));
       }
       if (ctx.flags.has("prune")) {
-        try {
-          await applyRetention(
-            {
-              env: deps.repository.env,
-              display: deps.repository.display,
-              policy: deps.retention,
-              policyVariables: "BACKUP_KEEP_LAST, _HOURLY, _DAILY, _WEEKLY, _MONTHLY, _YEARLY, _WITHIN",
-            },
-            ctx,
-          );
-        } catch (error) {
-          failures.push(error as Error);
-        }
+        const policyVariables = "BACKUP_KEEP_LAST, _HOURLY, _DAILY, _WEEKLY, _MONTHLY, _YEARLY, _WITHIN";
+        await attempt(() => applyRetention({ repository: deps.repository, policy: deps.retention.local, policyVariables }, ctx));
       }
       if (ctx.flags.has("check")) {
-        try {
-          await deps.repository.check(ctx.signal, deps.checkSubset);
-          deps.repositoryMetrics.checked(true);
+        await attempt(async () => {
+          try {
+            await deps.repository.check(deps.checkSubset, ctx.signal);
+          } catch (error) {
+            if (!ctx.signal.aborted) deps.metrics.repository.checked(false);
+            throw error;
+          }
+          deps.metrics.repository.checked(true);
           ctx.log.info({ subset: deps.checkSubset }, "repository check passed");
-        } catch (error) {
-          if (!ctx.signal.aborted) deps.repositoryMetrics.checked(false);
-          failures.push(error as Error);
-        }
+        });
       }
       if (failures.length === 1) throw failures[0];
       if (failures.length > 1) throw new AggregateBackupError("backup", failures);
     },
   };
+}
+
+/** The unprotected-volume report, on every run that backs something up; a failed scan only warns. */
+export async function reportCoverageQuietly(deps: JobDeps, ctx: RunContext, scope: { project: string | undefined }): Promise<void> {
+  try {
+    const { coverage } = await scanCoverage(deps.kinds, deps.engine, scope, ctx.signal);
+    reportCoverage(coverage, deps.metrics.coverage, deps.volumesRoot, ctx);
+  } catch (error) {
+    logFailure(ctx.log, "could not check the project's volumes for unprotected ones", error, {}, "warn");
+  }
 }

@@ -1,14 +1,16 @@
 // The `check` job: initialise the repository when it does not exist, then `restic check`.
 import type { Job } from "../core/job.js";
-import type { ResticRepository } from "../restic/repository.js";
+import type { Repository } from "../restic/repository.js";
 
-export function checkJob(repository: ResticRepository): Job {
+export function checkJob(repository: Repository): Job {
   return {
     name: "check",
     async run(ctx) {
-      const created = await repository.ensureInitialised(ctx.signal, ctx.log);
-      if (created) ctx.log.info("repository initialised");
-      await repository.check(ctx.signal);
+      // Only "no repository" (restic's exit code 10) leads to init: a wrong password never does.
+      if (await repository.ensureInitialised(ctx.signal)) {
+        ctx.log.info({ repository: repository.display }, "repository does not exist: initialising it (done)");
+      }
+      await repository.check(undefined, ctx.signal);
       ctx.log.info("repository check passed");
     },
   };

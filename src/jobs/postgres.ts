@@ -1,15 +1,21 @@
-// The `postgres` job: every PostgreSQL target, nothing else (hourly by default).
+// The `postgres` job: every PostgreSQL target, nothing else (hourly by default); unprotected volumes
+// are reported on every run as well.
 import type { Job } from "../core/job.js";
-import { backupDatabaseTargets, type DatabaseStepDeps } from "./database-targets.js";
-import { type CoverageDeps, scanAndReportCoverage } from "./unprotected-report.js";
+import { resolveProject } from "../docker/project.js";
+import { KIND } from "../restic/tags.js";
+import { reportCoverageQuietly } from "./backup.js";
+import { backupKind } from "./backup-kind.js";
+import type { JobDeps } from "./deps.js";
 
-/** With `coverage`, unprotected volumes are also reported on every run, not only by `backup`. */
-export function postgresJob(deps: DatabaseStepDeps, coverage?: CoverageDeps): Job {
+export function postgresJob(deps: JobDeps): Job {
   return {
     name: "postgres",
     async run(ctx) {
-      if (coverage) await scanAndReportCoverage(coverage, ctx);
-      await backupDatabaseTargets(deps, ctx);
+      const scope = await resolveProject(deps.engine, deps.project);
+      await reportCoverageQuietly(deps, ctx, scope);
+      for (const kind of deps.kinds.filter((k) => k.name === KIND.postgres)) {
+        await backupKind(kind, { ...deps, metrics: deps.metrics.targets }, ctx, scope, { warnWhenNone: true });
+      }
     },
   };
 }

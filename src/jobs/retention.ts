@@ -1,74 +1,84 @@
-// Retention of one repository: stale locks removed, `restic forget` once per target group with the
-// policy, then one `restic prune`. Both wait for the lock (--retry-lock) instead of failing.
-import { AggregateBackupError, BackupError } from "../core/errors.js";
+// Retention of one repository that keeps runs whole: the policy is applied to each target's runs (a
+// run's dumps, globals and manifest together), so a kept dump never loses its manifest and a kept
+// manifest never points at a forgotten dump. Then one `restic forget` of the dropped runs' snapshots
+// and one prune. Both wait for the lock (--retry-lock) instead of failing.
+import { BackupError } from "../core/errors.js";
 import type { RunContext } from "../core/job.js";
-import { type ResticEnv, runRestic } from "../restic/command.js";
-import {
-  forgetGroup,
-  hasPolicy,
-  policyArgs,
-  type RetentionPolicy,
-  retentionGroups,
-} from "../restic/forget.js";
-import { listSnapshots } from "../restic/snapshots.js";
+import { applyPolicy, hasPolicy, policyArgs, type RetentionPolicy } from "../restic/policy.js";
+import type { Repository, Snapshot } from "../restic/repository.js";
+import { targetKindOf } from "../restic/tags.js";
 
 export interface RetentionTarget {
-  env: ResticEnv;
-  /** The repository as shown in logs and errors (credentials redacted). */
-  display: string;
+  repository: Repository;
   policy: RetentionPolicy;
   /** The variables that set the policy, for the error when none is set. */
   policyVariables: string;
 }
 
-/** Unlocks stale locks, forgets per group, prunes. Rejects naming the repository and the group. */
-export async function applyRetention(
-  repo: RetentionTarget,
-  ctx: Pick<RunContext, "signal" | "log">,
-): Promise<{ groups: number; forgotten: number }> {
+/** One run of one target: every snapshot it made, and when it began (the policy's time for it). */
+export interface RunUnit {
+  id: string;
+  time: string;
+  group: string;
+  snapshots: Snapshot[];
+}
+
+/** The agent's snapshots as runs, grouped by (kind of target, target, host). */
+export function runUnits(snapshots: readonly Snapshot[]): Map<string, RunUnit[]> {
+  const groups = new Map<string, Map<string, RunUnit>>();
+  for (const s of snapshots) {
+    const kind = targetKindOf(s);
+    const target = s.tags.target;
+    if (!kind || !target) continue;
+    const group = `${kind}/${target}${s.hostname ? ` (host ${s.hostname})` : ""}`;
+    const runs = groups.get(group) ?? new Map<string, RunUnit>();
+    groups.set(group, runs);
+    const key = s.tags.run ?? `snapshot ${s.id}`;
+    const unit = runs.get(key) ?? { id: key, time: s.rawTime, group, snapshots: [] };
+    unit.snapshots.push(s);
+    if (s.time.getTime() < Date.parse(unit.time)) unit.time = s.rawTime;
+    runs.set(key, unit);
+  }
+  return new Map([...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([g, runs]) => [g, [...runs.values()]]));
+}
+
+/** The runs the policy drops, group by group. */
+export function runsToForget(snapshots: readonly Snapshot[], policy: RetentionPolicy, now = new Date()): RunUnit[] {
+  return [...runUnits(snapshots).values()].flatMap((units) => applyPolicy(units, policy, now).remove);
+}
+
+/** Unlocks stale locks, forgets the dropped runs, prunes. Rejects naming the repository. */
+export async function applyRetention(repo: RetentionTarget, ctx: Pick<RunContext, "signal" | "log">): Promise<{ runs: number; forgotten: number }> {
+  const display = repo.repository.display;
   if (!hasPolicy(repo.policy)) {
     // A retention flag with nothing to apply is a configuration mistake, never a quiet no-op.
-    throw new BackupError(
-      `--prune for ${repo.display}: no retention policy is configured (set at least one of ${repo.policyVariables})`,
-    );
+    throw new BackupError(`--prune for ${display}: no retention policy is configured (set at least one of ${repo.policyVariables})`);
   }
-  const fail = (what: string, cause: unknown) =>
-    new BackupError(`retention of ${repo.display}: ${what}: ${(cause as Error).message}`, { cause });
-  const snapshots = await listSnapshots(repo.env, ctx.signal).catch((error: unknown) => {
-    throw fail("cannot list snapshots", error);
-  });
-  // Stale locks of a crashed run (never live ones: no --remove-all) must not hold up forget and prune.
-  await runRestic(repo.env, ["unlock", "--quiet"], ctx.signal).catch((error: unknown) => {
-    throw fail("unlock", error);
-  });
-  const groups = retentionGroups(snapshots);
-  const errors: Error[] = [];
-  let forgotten = 0;
-  for (const group of groups) {
-    ctx.signal.throwIfAborted();
-    const name = `${group.kind}/${group.target}${group.database === undefined ? "" : `/${group.database}`}`;
+  const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
-      const removed = await forgetGroup(repo.env, group, repo.policy, ctx.signal);
-      forgotten += removed.length;
-      if (removed.length)
-        ctx.log.info(
-          { group: name, removed: removed.length },
-          `forgot ${removed.length} snapshot(s) of ${name}`,
-        );
+      return await fn();
     } catch (error) {
-      errors.push(fail(`forget ${name}`, error));
+      throw new BackupError(`retention of ${display}: ${what}`, { cause: error });
     }
+  };
+  const snapshots = await step("cannot list snapshots", () => repo.repository.snapshots(ctx.signal));
+  // Stale locks of a crashed run (never live ones) must not hold up forget and prune.
+  await step("unlock", () => repo.repository.unlock(ctx.signal));
+  const drop = runsToForget(snapshots, repo.policy);
+  const ids = drop.flatMap((u) => u.snapshots.map((s) => s.id));
+  for (const [group, count] of countBy(drop.map((u) => u.group))) {
+    ctx.log.info({ group, runs: count }, `forgetting ${count} run(s) of ${group}`);
   }
-  try {
-    if (forgotten > 0) await runRestic(repo.env, ["prune", "--quiet"], ctx.signal);
-  } catch (error) {
-    errors.push(fail("prune", error));
+  if (ids.length > 0) {
+    await step("forget", () => repo.repository.forget(ids, ctx.signal));
+    await step("prune", () => repo.repository.prune(ctx.signal));
   }
-  ctx.log.info(
-    { repository: repo.display, policy: policyArgs(repo.policy).join(" "), groups: groups.length, forgotten },
-    `retention applied to ${repo.display}`,
-  );
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new AggregateBackupError(`retention of ${repo.display}`, errors);
-  return { groups: groups.length, forgotten };
+  ctx.log.info({ repository: display, policy: policyArgs(repo.policy).join(" "), runs: drop.length, forgotten: ids.length }, `retention applied to ${display}`);
+  return { runs: drop.length, forgotten: ids.length };
+}
+
+function countBy(values: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const v of values) out.set(v, (out.get(v) ?? 0) + 1);
+  return out;
 }

@@ -1,58 +1,37 @@
-// The `verify` job: restore the newest backup of every PostgreSQL target into a throwaway container of
-// its own image and compare it with what was recorded at backup time; restore every volume's newest
-// snapshot into a temp dir and count it; read back every Meilisearch snapshot against its checksum;
-// then `restic check --read-data-subset`. A failed target never stops the others; the run fails
-// naming each failed target and why.
-import { AggregateBackupError, BackupError } from "../core/errors.js";
-import type { Job } from "../core/job.js";
+// The `verify` job: every kind proves the newest backup of each of its targets (restored into
+// throwaway containers and temp dirs, read back against recorded checksums), side by side under the
+// concurrency limit; then `restic check --read-data-subset`. A failed target never stops the others;
+// the run fails naming each failed target and why. Each run leaves a record in the repository.
+import { AggregateBackupError, BackupError, logFailure } from "../core/errors.js";
+import type { Job, RunContext } from "../core/job.js";
 import { settleWithLimit } from "../core/limit.js";
-import type { Engine, VolumeLister } from "../docker/engine.js";
 import { resolveProject } from "../docker/project.js";
-import type { Sandbox } from "../docker/sandbox.js";
-import type { Metrics } from "../report/metrics.js";
-import { recordingGauge, storeVerifyRecord, type VerifyRecord, type VerifyTargetGauge } from "../report/verify-record.js";
-import type { ResticRepository } from "../restic/repository.js";
-import { listSnapshots } from "../restic/snapshots.js";
-import { discoverPostgres } from "../targets/postgres/discover.js";
-import { verifyPostgres } from "../targets/postgres/verify.js";
-import {
-  discoverOthers,
-  type OtherVerifyDeps,
-  verifyMeilisearchTargets,
-  verifyRepository,
-  verifyVolumes,
-} from "./verify-others.js";
+import { recordingGauge, VERIFY_TARGET, type VerifyRecord, type VerifyTargetGauge } from "../report/verify-record.js";
+import type { Snapshot } from "../restic/repository.js";
+import { identityTags, KIND } from "../restic/tags.js";
+import type { Kind, KindRun, Target } from "../targets/kind.js";
+import { storeText } from "../targets/store.js";
+import { named } from "./backup-kind.js";
+import type { JobDeps } from "./deps.js";
+import { expectedNames } from "./expected.js";
 
-export interface VerifyJobDeps extends Omit<OtherVerifyDeps, "metrics"> {
-  engine: Engine & VolumeLister;
-  sandbox: Sandbox;
-  repository: ResticRepository;
-  metrics: Pick<Metrics, "verifyLast" | "verifySuccess" | "verifyDuration"> & { verifyTarget: VerifyTargetGauge };
-  /** The restic --host of the verify record. */
-  host: string;
-  project: string | undefined;
-  expected: readonly string[];
-  concurrency: number;
-  now?: () => number;
-}
-
-export function verifyJob(deps: VerifyJobDeps): Job {
+export function verifyJob(deps: JobDeps): Job {
   return {
     name: "verify",
     async run(ctx) {
       const now = deps.now ?? Date.now;
       const started = now();
-      const verifyTarget = recordingGauge(deps.metrics.verifyTarget);
+      const gauge = recordingGauge(deps.metrics.verify.verifyTarget);
       let failure: unknown;
       try {
-        await verifyAll({ ...deps, metrics: { ...deps.metrics, verifyTarget } }, ctx);
+        await verifyAll(deps, gauge, ctx);
       } catch (error) {
         failure = error;
       }
       const ended = now();
-      deps.metrics.verifyLast.set(ended / 1000);
-      deps.metrics.verifyDuration.set((ended - started) / 1000);
-      deps.metrics.verifySuccess.set(failure === undefined ? 1 : 0);
+      deps.metrics.verify.verifyLast.set(ended / 1000);
+      deps.metrics.verify.verifyDuration.set((ended - started) / 1000);
+      deps.metrics.verify.verifySuccess.set(failure === undefined ? 1 : 0);
       // An aborted run proved nothing either way: it leaves no record.
       if (!ctx.signal.aborted) {
         const record: VerifyRecord = {
@@ -61,11 +40,12 @@ export function verifyJob(deps: VerifyJobDeps): Job {
           finishedAt: new Date(ended).toISOString(),
           ok: failure === undefined,
           durationSeconds: (ended - started) / 1000,
-          results: verifyTarget.results(),
+          results: gauge.results(),
           errors: failureLines(failure),
         };
+        const tags = [...identityTags({ kind: KIND.verify, target: VERIFY_TARGET, run: ctx.runId }), `result=${record.ok ? "passed" : "failed"}`];
         try {
-          await storeVerifyRecord(deps.repository, deps.host, record, ctx.signal);
+          await storeText(deps.repository, { parts: [KIND.verify, "result.json"], tags, signal: ctx.signal }, `${JSON.stringify(record, null, 2)}\n`);
         } catch (error) {
           const stored = new BackupError("the verify result could not be stored in the repository (status will not see it)", { cause: error });
           failure = failure === undefined ? stored : new AggregateBackupError("verify", [failure as Error, stored]);
@@ -82,70 +62,80 @@ function failureLines(failure: unknown): string[] {
   return [(failure as Error).message ?? String(failure)];
 }
 
-async function verifyAll(deps: VerifyJobDeps, ctx: Parameters<Job["run"]>[0]): Promise<void> {
+async function verifyAll(deps: JobDeps, gauge: VerifyTargetGauge, ctx: RunContext): Promise<void> {
   const scope = await resolveProject(deps.engine, deps.project);
-  const targets = await discoverPostgres(deps.engine, scope.project);
-  const others = await discoverOthers(deps, scope.project);
-  const snapshots = await listSnapshots(deps.repository.env, ctx.signal);
+  const found = await Promise.all(deps.kinds.map(async (kind) => ({ kind, targets: await kind.discover(scope, ctx.signal) })));
+  const snapshots = await deps.repository.snapshots(ctx.signal);
+  const plan = found.map(({ kind, targets }) => ({ kind, targets, names: [...new Set([...targets.map((t) => t.name), ...expectedNames(kind.name, deps.expected)])].sort() }));
+  const counts = plan.map((p) => `${p.names.length} ${p.kind.title} target(s)`).join(", ");
   ctx.log.info(
-    {
-      scope: scope.project ?? "*",
-      targets: targets.map((t) => t.name),
-      volumes: others.volumes,
-      meilisearch: others.meilisearch,
-      snapshots: snapshots.length,
-    },
-    `verifying ${targets.length} PostgreSQL target(s), ${others.volumes.length} volume(s), ${others.meilisearch.length} Meilisearch target(s)`,
+    { scope: scope.project ?? "*", snapshots: snapshots.length, ...Object.fromEntries(plan.map((p) => [p.kind.name, p.names])) },
+    `verifying ${counts}`,
   );
-  const errors: Error[] = [];
-  for (const expected of deps.expected.filter((e) => e.startsWith("postgres/"))) {
-    const name = expected.slice("postgres/".length);
-    if (!targets.some((t) => t.name === name)) {
-      deps.metrics.verifyTarget.set({ kind: "postgres", target: name, database: "" }, 0);
-      errors.push(
-        new BackupError(
-          `postgres target "${name}" is expected but no labelled container exists to verify with`,
-          {
-            target: name,
-          },
-        ),
-      );
-    }
+  if (plan.every((p) => p.names.length === 0)) {
+    throw new BackupError(`nothing to verify: ${plan.map((p) => p.kind.howToEnable).join("; ")}`);
   }
-  const total = targets.length + others.volumes.length + others.meilisearch.length;
-  if (total === 0 && errors.length === 0) {
-    throw new BackupError(
-      "nothing to verify: no container is labelled backup-agent.postgres=true or backup-agent.meilisearch=true, and no volume is mounted under the volume root",
-    );
-  }
-  // The three kinds run side by side (each under the concurrency limit), then the repository check.
-  const [postgres, meilisearch, volumes] = await Promise.all([
-    settleWithLimit(targets, deps.concurrency, async (target) => {
-      const set = (database: string, ok: boolean) =>
-        deps.metrics.verifyTarget.set({ kind: "postgres", target: target.name, database }, ok ? 1 : 0);
-      try {
-        await verifyPostgres(
-          target,
-          { engine: deps.engine, sandbox: deps.sandbox, restic: deps.repository.env },
-          snapshots,
-          { runId: ctx.runId, signal: ctx.signal, log: ctx.log },
-          (verdict) => set(verdict.database, verdict.ok),
-        );
-        set("", true);
-      } catch (error) {
-        set("", false);
-        throw error;
-      }
-    }),
-    verifyMeilisearchTargets(deps, others.meilisearch, snapshots, ctx),
-    verifyVolumes(deps, others.volumes, snapshots, ctx),
-  ]);
-  for (const result of postgres) if (result.status === "rejected") errors.push(result.reason as Error);
-  errors.push(...meilisearch, ...volumes);
+  const run: KindRun = { runId: ctx.runId, signal: ctx.signal, log: ctx.log, repository: deps.repository, scope };
+  // The kinds run side by side (each under the concurrency limit), then the repository check.
+  const results = await Promise.all(
+    plan.map((p) =>
+      settleWithLimit(p.names, deps.concurrency, (name) =>
+        verifyTarget(p.kind, name, p.targets.find((t) => t.name === name), snapshots, run, gauge),
+      ),
+    ),
+  );
+  const errors = results.flat().flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
   ctx.signal.throwIfAborted();
-  errors.push(...(await verifyRepository(deps, ctx)));
+  const checked = await verifyRepository(deps, ctx, gauge);
+  if (checked) errors.push(checked);
   if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) {
-    throw new AggregateBackupError(`${errors.length} target(s) failed verify`, errors);
+  if (errors.length > 1) throw new AggregateBackupError(`${errors.length} target(s) failed verify`, errors);
+}
+
+/** One target: a gauge per checked part and one for the whole; rejects naming the target and each failed part. */
+async function verifyTarget(
+  kind: Kind,
+  name: string,
+  target: Target | undefined,
+  snapshots: readonly Snapshot[],
+  run: KindRun,
+  gauge: VerifyTargetGauge,
+): Promise<void> {
+  const set = (database: string, ok: boolean) => gauge.set({ kind: kind.name, target: name, database }, ok ? 1 : 0);
+  try {
+    const parts = await kind.verify(name, target, snapshots, run);
+    for (const p of parts) set(p.database, p.ok);
+    const failed = parts.filter((p) => !p.ok);
+    set("", failed.length === 0);
+    if (failed.length) {
+      const why = failed.map((p) => (p.what ? `${p.what}: ${p.problem}` : p.problem)).join("; ");
+      throw new BackupError(`${kind.describe(name)}: ${why}`, { target: name });
+    }
+  } catch (error) {
+    set("", false);
+    const failure = named(kind, name, error);
+    if (!run.signal.aborted) logFailure(run.log, `verify of ${kind.name} ${name} failed`, failure, { target: name, kind: kind.name });
+    throw failure;
+  }
+}
+
+/** `restic check --read-data-subset` (BACKUP_CHECK_SUBSET); its result is also the repository metric. */
+async function verifyRepository(deps: JobDeps, ctx: RunContext, gauge: VerifyTargetGauge): Promise<Error | undefined> {
+  const subset = deps.checkSubset;
+  const set = (ok: boolean) => gauge.set({ kind: "repository", target: "local", database: "" }, ok ? 1 : 0);
+  try {
+    await deps.repository.check(subset, ctx.signal);
+    deps.metrics.repository.checked(true);
+    set(true);
+    ctx.log.info({ subset }, "repository check passed");
+    return undefined;
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    deps.metrics.repository.checked(false);
+    set(false);
+    return new BackupError(`repository ${deps.repository.display}: restic check${subset ? ` --read-data-subset=${subset}` : ""} failed`, {
+      target: "repository",
+      cause: error,
+    });
   }
 }

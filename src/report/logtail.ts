@@ -13,20 +13,6 @@ const LEVELS: Record<number, string> = {
   60: "FATAL",
 };
 
-interface SerializedError {
-  message?: string;
-  cause?: SerializedError;
-}
-
-/** The line, then each error message and cause the line does not already say. */
-function withCauses(msg: string, err: SerializedError | undefined): string {
-  let text = String(msg);
-  for (let e = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
-    if (e.message && !text.includes(e.message)) text += `: ${e.message}`;
-  }
-  return text;
-}
-
 export class LogTails extends Writable {
   readonly #runs = new Map<string, string[]>();
 
@@ -59,7 +45,8 @@ export class LogTails extends Writable {
     if (!lines) return;
     const time = new Date(Number(entry.time)).toISOString();
     const level = LEVELS[Number(entry.level)] ?? "INFO";
-    lines.push(`${time} ${level} ${withCauses(String(entry.msg ?? ""), entry.err as SerializedError | undefined)}`);
+    // An error's line already says it and its causes (logFailure renders them into the message).
+    lines.push(`${time} ${level} ${String(entry.msg ?? "")}`);
     // Keep memory bounded on chatty runs: drop the oldest lines well past the limit.
     if (lines.length > 2000) lines.splice(0, lines.length - 1000);
   }

@@ -1,6 +1,7 @@
 // The prom-client registry and the per-job series. Names are documented in the README; keep them stable.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { JobName } from "../core/job.js";
+import type { RunResult } from "../core/runner.js";
 
 /** An unlabelled gauge that joins the registry at its first value (prom-client would print 0 before). */
 export class LateGauge {
@@ -18,8 +19,6 @@ export class LateGauge {
     this.gauge.set(value);
   }
 }
-
-export type RunResult = "success" | "failure" | "timeout" | "aborted";
 
 export class Metrics {
   readonly registry = new Registry();

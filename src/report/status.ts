@@ -1,17 +1,11 @@
 // The health of the backups, from what the repository holds and what Docker shows now: GOOD /
 // WARNING / CRITICAL (exit 0 / 1 / 2). Pure, so every rule is unit-tested with an injected clock.
-import type { Snapshot } from "../restic/snapshots.js";
-import { EXEC_KIND } from "../targets/exec/discover.js";
-import { MEILISEARCH_KIND } from "../targets/meilisearch/backup.js";
-import { GLOBALS_KIND } from "../targets/postgres/backup.js";
-import { VOLUME_KIND } from "../targets/volumes/discover.js";
+import type { Snapshot } from "../restic/repository.js";
+import { DATA_KINDS, KIND } from "../restic/tags.js";
 import type { VerifyRecord } from "./verify-record.js";
 
 export type StatusLevel = "GOOD" | "WARNING" | "CRITICAL";
 export const LEVEL_EXIT: Record<StatusLevel, number> = { GOOD: 0, WARNING: 1, CRITICAL: 2 };
-
-/** Kinds of snapshot that hold backed-up data (manifests and verify records describe it). */
-export const DATA_KINDS: readonly string[] = ["postgres", GLOBALS_KIND, MEILISEARCH_KIND, EXEC_KIND, VOLUME_KIND];
 
 export interface StatusThresholds {
   warnAfterMs: number;
@@ -78,7 +72,7 @@ export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Dat
 
   // Targets: what discovery finds, what config expects, and what the repository remembers.
   const names = new Map<string, TargetStatus["source"]>();
-  const key = (kind: string, name: string) => `${kind === GLOBALS_KIND ? "postgres" : kind}/${name}`;
+  const key = (kind: string, name: string) => `${kind === KIND.postgresGlobals ? KIND.postgres : kind}/${name}`;
   for (const c of input.current ?? []) names.set(key(c.kind, c.name), "discovered");
   for (const e of input.expected) if (!names.has(e)) names.set(e, "expected");
   for (const s of data) {

@@ -1,8 +1,8 @@
 // Per-target series (kind, target, database). Filled from the repository's snapshots at start, so a
 // restart neither resets nor fakes them; updated live after each backup.
 import { Counter, Gauge, type Registry } from "prom-client";
-import type { Snapshot } from "../restic/snapshots.js";
-import { DATA_KINDS } from "./status.js";
+import type { Snapshot } from "../restic/repository.js";
+import { DATA_KINDS } from "../restic/tags.js";
 
 export interface TargetKey {
   kind: string;

@@ -1,14 +1,13 @@
 // The outcome of each verify run, kept in the repository (kind=verify): `status` reads it without
 // the daemon, and a restarted daemon reports the last verify instead of forgetting it.
+import { logFailure } from "../core/errors.js";
 import type { Logger } from "pino";
-import type { ResticRepository } from "../restic/repository.js";
-import { dumpText } from "../restic/dump.js";
-import type { Snapshot } from "../restic/snapshots.js";
-import { identityTags } from "../restic/tags.js";
-import { storeStream } from "../targets/store.js";
+import { readText } from "../restic/read-text.js";
+import type { Repository, Snapshot } from "../restic/repository.js";
+import { KIND } from "../restic/tags.js";
 
-export const VERIFY_KIND = "verify";
-const VERIFY_TARGET = "restore-verify";
+/** The target= tag of verify records. */
+export const VERIFY_TARGET = "restore-verify";
 
 export interface VerifyTargetResult {
   kind: string;
@@ -46,36 +45,20 @@ export interface VerifyRecord {
   errors: string[];
 }
 
-/** Stores the record as its own small snapshot, tagged result=passed|failed. */
-export async function storeVerifyRecord(
-  repository: ResticRepository,
-  host: string,
-  record: VerifyRecord,
-  signal: AbortSignal,
-): Promise<void> {
-  const filename = await repository.stdinFilename([VERIFY_KIND, "result.json"], signal);
-  const tags = [
-    ...identityTags({ kind: VERIFY_KIND, target: VERIFY_TARGET, run: record.runId }),
-    `result=${record.ok ? "passed" : "failed"}`,
-  ];
-  const text = `${JSON.stringify(record, null, 2)}\n`;
-  await storeStream({ env: repository.env, host, filename, tags, signal }, async (sink) => void sink.write(text));
-}
-
 /** The newest verify record among the snapshots, read back from the repository; undefined if none. */
 export async function readLastVerify(
-  repository: Pick<ResticRepository, "env">,
+  repository: Repository,
   snapshots: readonly Snapshot[],
   signal: AbortSignal,
   log?: Logger,
 ): Promise<VerifyRecord | undefined> {
-  const newest = snapshots.filter((s) => s.tags.kind === VERIFY_KIND).at(-1);
+  const newest = snapshots.filter((s) => s.tags.kind === KIND.verify).at(-1);
   if (!newest) return undefined;
   const path = newest.paths[0] ?? "";
   try {
-    return JSON.parse(await dumpText(repository.env, newest.id, path, signal)) as VerifyRecord;
+    return JSON.parse(await readText(repository, newest.id, path, signal)) as VerifyRecord;
   } catch (error) {
-    log?.warn({ err: error, snapshot: newest.id }, "cannot read the last verify record");
+    if (log) logFailure(log, "cannot read the last verify record", error, { snapshot: newest.id }, "warn");
     // The tags alone still say when and how it ended.
     return {
       runId: newest.tags.run ?? "",

@@ -4,17 +4,7 @@ import type { Readable } from "node:stream";
 import { type ResticEnv, spawnRestic } from "./command.js";
 import { resticError, stderrSummary } from "./errors.js";
 
-export interface TreeCount {
-  files: number;
-  dirs: number;
-  symlinks: number;
-  /** Other node types (devices, FIFOs, sockets). */
-  other: number;
-  /** Sum of the regular files' sizes. */
-  bytes: number;
-}
-
-export const emptyCount = (): TreeCount => ({ files: 0, dirs: 0, symlinks: 0, other: 0, bytes: 0 });
+import { emptyCount, type TreeCount } from "./repository.js";
 
 /** Adds one `ls --json` node to the count when it lies strictly below `root`. */
 export function countNode(count: TreeCount, line: string, root: string): void {

@@ -2,16 +2,11 @@
 import { BackupError } from "../core/errors.js";
 import { type ResticEnv, runRestic } from "./command.js";
 
+import type { PathBackupResult } from "./repository.js";
+
 export interface PathBackupOptions {
   tags: readonly string[];
   host: string;
-}
-
-export interface PathBackupResult {
-  snapshotId: string;
-  dataAdded: number;
-  totalBytes: number;
-  totalFiles: number;
 }
 
 /** Backs up one directory; rejects with the typed restic error (3 = partial) when restic fails. */

@@ -1,66 +1,119 @@
-// The restic repository as the jobs see it. Each method's contract is in its comment.
-import type { Logger } from "pino";
-import { type ResticEnv, runRestic } from "./command.js";
-import { ResticNoRepositoryError } from "./errors.js";
+// The restic repository as everything above restic/ sees it: one narrow interface with each method's
+// contract, implemented by the restic CLI (cli-repository.ts) and in memory (memory-repository.ts).
+import type { Readable, Writable } from "node:stream";
+import type { Progress } from "./progress.js";
 
-export class ResticRepository {
-  #version: Promise<string> | undefined;
+export interface Snapshot {
+  id: string;
+  time: Date;
+  /** The time exactly as restic recorded it (RFC 3339 with its offset): retention buckets use it. */
+  rawTime: string;
+  paths: string[];
+  hostname: string;
+  tags: Record<string, string>;
+  /** Bytes read from the source (the dump's size for a stdin snapshot), when restic recorded it. */
+  totalBytes?: number;
+  durationSeconds?: number;
+}
 
-  constructor(
-    readonly env: ResticEnv,
-    readonly display: string,
-  ) {}
+export interface SnapshotSaved {
+  snapshotId: string;
+  dataAdded: number;
+  totalBytes: number;
+}
 
+/** One streamed file on its way into a snapshot. Nothing is saved until commit() resolves. */
+export interface StdinUpload {
+  /** The name the file is stored under (restic 0.18.0 cannot store it below a directory). */
+  readonly filename: string;
+  /** Where the data goes, with backpressure. Never end it: commit() does. */
+  readonly stdin: Writable;
+  /** Calls back once if the upload fails on its own before commit() or abort() (lock, password, disk). */
+  onEarlyExit(callback: () => void): void;
+  /** Confirms that exactly `bytes` were written; resolves once the snapshot exists. */
+  commit(bytes: number): Promise<SnapshotSaved>;
   /**
-   * The file name a stdin snapshot stores, from its path parts. restic 0.18.0 cannot store a stdin
-   * file below a directory (restic#5324, fixed in 0.18.1), so there the parts are joined with "__".
+   * Ends the upload without a snapshot, whatever was written, and releases what it holds (its lock
+   * included). Returns the upload's own failure when it had already failed by itself.
    */
-  async stdinFilename(parts: readonly string[], signal: AbortSignal): Promise<string> {
-    this.#version ??= this.version(signal);
-    return (await this.#version) === "0.18.0" ? parts.join("__") : parts.join("/");
-  }
+  abort(): Promise<Error | undefined>;
+}
 
-  /** Removes stale locks only (older than 30 minutes, or left by a dead process on this host). */
-  async unlock(signal: AbortSignal): Promise<void> {
-    await runRestic(this.env, ["unlock", "--quiet"], signal);
-  }
+export interface PathBackupResult extends SnapshotSaved {
+  totalFiles: number;
+}
 
-  /** `restic version` → "0.18.0". */
-  async version(signal: AbortSignal): Promise<string> {
-    const out = await runRestic(this.env, ["version"], signal);
-    const match = /restic (\d+\.\d+\.\d+)/.exec(out);
-    return match?.[1] ?? out.trim();
-  }
+export interface DumpStream {
+  /** The file's bytes. Read it to its end (or destroy it). */
+  stdout: Readable;
+  /** Resolves when the whole file was read back; rejects with the typed error otherwise. */
+  done: Promise<void>;
+}
 
+export interface RestoreOptions {
+  snapshotId: string;
+  /** The path stored in the snapshot whose contents are restored (DIR receives what is below it). */
+  path: string;
+  target: string;
+  /** Remove files in DIR that the snapshot does not hold: DIR ends up exactly equal. */
+  exact?: boolean;
+  /** Read the restored files back and compare them. */
+  verify?: boolean;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface RestoreSummary {
+  filesRestored: number;
+  bytesRestored: number;
+  filesDeleted: number;
+}
+
+export interface TreeCount {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  /** Other node types (devices, FIFOs, sockets). */
+  other: number;
+  /** Sum of the regular files' sizes. */
+  bytes: number;
+}
+
+export const emptyCount = (): TreeCount => ({ files: 0, dirs: 0, symlinks: 0, other: 0, bytes: 0 });
+
+/**
+ * Every method takes an AbortSignal and stops promptly once it aborts; a process it started is gone
+ * (and its lock released) when the promise settles. Failures are ResticError subclasses by exit code.
+ * Commands that need the repository's lock wait for another run's lock rather than failing at once.
+ */
+export interface Repository {
+  /** The repository as shown in logs and errors: credentials never appear. */
+  readonly display: string;
+  /** Starts a snapshot of one file named by `parts` (e.g. postgres, db, app.dump), tagged `tags`. */
+  openStdin(options: { parts: readonly string[]; tags: readonly string[] }, signal: AbortSignal): Promise<StdinUpload>;
+  /** Backs up one directory as its own snapshot; rejects (3 = partial) when something was unreadable. */
+  backupPath(path: string, tags: readonly string[], signal: AbortSignal): Promise<PathBackupResult>;
+  /** Every snapshot the agent made (tag backup-agent), oldest first. Takes no lock. */
+  snapshots(signal: AbortSignal): Promise<Snapshot[]>;
+  /** One stored file as a stream. */
+  dump(snapshotId: string, path: string, signal: AbortSignal): DumpStream;
+  /** The files below a snapshot's stored path, restored into a directory. */
+  restore(options: RestoreOptions, signal: AbortSignal): Promise<RestoreSummary>;
+  /** Counts what a snapshot holds strictly below `root` (its stored path). */
+  countTree(snapshotId: string, root: string, signal: AbortSignal): Promise<TreeCount>;
+  /** Forgets exactly these snapshots (never prunes). Unknown ids fail. */
+  forget(ids: readonly string[], signal: AbortSignal): Promise<void>;
+  /** Removes data no snapshot references. Takes the exclusive lock. */
+  prune(signal: AbortSignal): Promise<void>;
+  /** `restic check`, optionally reading a subset of the data ("5%", "1/7", "500M"). Exclusive lock. */
+  check(readDataSubset: string | undefined, signal: AbortSignal): Promise<void>;
+  /** Copies the agent's snapshots of `source` that this repository lacks into it. */
+  copyFrom(source: Repository, signal: AbortSignal): Promise<void>;
+  /** Removes stale locks only: older than 30 minutes, or left by a dead process on this host. */
+  unlock(signal: AbortSignal): Promise<void>;
   /**
-   * Makes sure the repository exists: initialises it only when restic says it does not (exit 10).
-   * Any other failure (wrong password, unreachable backend, lock) is thrown and never re-inits.
+   * Makes sure the repository exists: creates it only when it does not (never after any other
+   * failure: a wrong password never re-initialises). `like` gives the chunker parameters to copy.
    * Returns true when it created the repository. Idempotent.
    */
-  async ensureInitialised(
-    signal: AbortSignal,
-    log: Logger,
-    initArgs: readonly string[] = [],
-  ): Promise<boolean> {
-    try {
-      await runRestic(this.env, ["cat", "config", "--no-lock", "--quiet"], signal);
-      return false;
-    } catch (error) {
-      if (!(error instanceof ResticNoRepositoryError)) throw error;
-    }
-    log.info({ repository: this.display }, "repository does not exist: initialising it");
-    await runRestic(this.env, ["init", "--quiet", ...initArgs], signal);
-    return true;
-  }
-
-  /** `restic check`, optionally reading a subset of the data ("5%", "1/7", "500M"). */
-  /**
-   * `restic check` takes the exclusive lock: like every command it waits (RETRY_LOCK) for running
-   * backups of the same repository, e.g. the daemon's schedule while `run verify` checks.
-   */
-  async check(signal: AbortSignal, readDataSubset?: string): Promise<void> {
-    const args = ["check", "--quiet"];
-    if (readDataSubset) args.push(`--read-data-subset=${readDataSubset}`);
-    await runRestic(this.env, args, signal);
-  }
+  ensureInitialised(signal: AbortSignal, like?: Repository): Promise<boolean>;
 }

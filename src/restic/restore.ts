@@ -4,25 +4,8 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { type ResticEnv, spawnRestic } from "./command.js";
 import { resticError, stderrSummary } from "./errors.js";
-import { type Progress, parseStatusLine } from "./progress.js";
-
-export interface RestoreOptions {
-  snapshotId: string;
-  /** The path stored in the snapshot whose contents are restored (DIR receives what is below it). */
-  path: string;
-  target: string;
-  /** Remove files in DIR that the snapshot does not hold (`--delete`): DIR ends up exactly equal. */
-  exact?: boolean;
-  /** Read the restored files back and compare them (`--verify`). */
-  verify?: boolean;
-  onProgress?: (p: Progress) => void;
-}
-
-export interface RestoreSummary {
-  filesRestored: number;
-  bytesRestored: number;
-  filesDeleted: number;
-}
+import { parseStatusLine } from "./progress.js";
+import type { RestoreOptions, RestoreSummary } from "./repository.js";
 
 export async function restoreSnapshot(
   env: ResticEnv,

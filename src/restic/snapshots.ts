@@ -1,17 +1,6 @@
 // `restic snapshots --json`, parsed: the repository is the source of truth for what was backed up.
-import { type ResticEnv, runRestic } from "./command.js";
-import { AGENT_TAG, parseTags } from "./tags.js";
-
-export interface Snapshot {
-  id: string;
-  time: Date;
-  paths: string[];
-  hostname: string;
-  tags: Record<string, string>;
-  /** Bytes read from the source (the dump's size for a stdin snapshot), when restic recorded it. */
-  totalBytes?: number;
-  durationSeconds?: number;
-}
+import type { Snapshot } from "./repository.js";
+import { parseTags } from "./tags.js";
 
 interface RawSnapshot {
   id: string;
@@ -22,10 +11,9 @@ interface RawSnapshot {
   summary?: { backup_start?: string; backup_end?: string; total_bytes_processed?: number };
 }
 
-/** Every snapshot the agent made (tag backup-agent), oldest first. */
-export async function listSnapshots(env: ResticEnv, signal: AbortSignal): Promise<Snapshot[]> {
-  const out = await runRestic(env, ["snapshots", "--json", "--no-lock", "--tag", AGENT_TAG], signal);
-  const raw = JSON.parse(out || "[]") as RawSnapshot[] | null;
+/** restic's JSON list as snapshots, oldest first. */
+export function parseSnapshots(json: string): Snapshot[] {
+  const raw = JSON.parse(json || "[]") as RawSnapshot[] | null;
   return (raw ?? [])
     .map((s) => {
       const start = s.summary?.backup_start ? Date.parse(s.summary.backup_start) : Number.NaN;
@@ -33,6 +21,7 @@ export async function listSnapshots(env: ResticEnv, signal: AbortSignal): Promis
       return {
         id: s.id,
         time: new Date(s.time),
+        rawTime: s.time,
         paths: s.paths ?? [],
         hostname: s.hostname,
         tags: parseTags(s.tags),

@@ -11,37 +11,44 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import { BackupError } from "../core/errors.js";
+import { processExists } from "../core/process.js";
 import { type ResticEnv, spawnRestic } from "./command.js";
 import { resticError, stderrSummary } from "./errors.js";
+import { parseBackupSummary } from "./path-backup.js";
+import type { SnapshotSaved, StdinUpload } from "./repository.js";
 
 export interface StdinBackupOptions {
   /** The file name inside the snapshot, e.g. postgres/db/app.dump. */
   filename: string;
   tags: readonly string[];
   host: string;
-}
-
-export interface StdinBackupResult {
-  snapshotId: string;
-  dataAdded: number;
-  totalBytes: number;
+  /** Run after restic was killed: removes the lock the killed process left. */
+  afterKill?: () => Promise<void>;
 }
 
 const GATE = fileURLToPath(new URL("./stdin-gate.js", import.meta.url));
 /** Gate directories are named with the agent's pid, so leftovers of a dead agent can be found. */
 export const GATE_DIR_PREFIX = "backup-agent-gate-";
 
-export class StdinBackup {
+export class StdinBackup implements StdinUpload {
   readonly #child: ResultPromise;
   /** The process itself ended (execa's promise also waits for stdio). */
   readonly #exit: Promise<unknown>;
   readonly #data: Socket;
   readonly #control: Socket;
   readonly #dir: string;
+  readonly #afterKill: (() => Promise<void>) | undefined;
   #settled = false;
 
-  private constructor(child: ResultPromise, dir: string, data: Socket, control: Socket) {
+  private constructor(
+    readonly filename: string,
+    child: ResultPromise,
+    dir: string,
+    data: Socket,
+    control: Socket,
+    afterKill: (() => Promise<void>) | undefined,
+  ) {
+    this.#afterKill = afterKill;
     this.#child = child;
     this.#dir = dir;
     this.#data = data;
@@ -81,7 +88,7 @@ export class StdinBackup {
       args.push("--", process.execPath, GATE, dataPath, controlPath);
       // No cancelSignal: abort() decides how restic ends.
       const child = spawnRestic(env, args, new AbortController().signal, { cancelSignal: undefined });
-      return new StdinBackup(child, dir, data, control);
+      return new StdinBackup(options.filename, child, dir, data, control, options.afterKill);
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw error;
@@ -105,7 +112,7 @@ export class StdinBackup {
   }
 
   /** Ends the data, confirms `bytes` to the gate, and waits for restic: the snapshot exists once this resolves. */
-  async commit(bytes: number): Promise<StdinBackupResult> {
+  async commit(bytes: number): Promise<SnapshotSaved> {
     this.#settled = true;
     try {
       // Every byte is in the FIFO before the confirmation, which the gate checks against its count.
@@ -115,7 +122,7 @@ export class StdinBackup {
       if (result.exitCode !== 0) {
         throw resticError("backup", result.exitCode, stderrSummary(String(result.stderr)));
       }
-      return parseSummary(String(result.stdout));
+      return parseBackupSummary(String(result.stdout));
     } finally {
       await this.#cleanup();
     }
@@ -131,6 +138,7 @@ export class StdinBackup {
     if (!ownFailure) this.#child.kill("SIGKILL");
     await this.#exit;
     await this.#cleanup();
+    if (!ownFailure) await this.#afterKill?.();
     const result = await this.#child;
     if (ownFailure && result.exitCode !== 0) {
       return resticError("backup", result.exitCode, stderrSummary(String(result.stderr)));
@@ -151,20 +159,11 @@ export async function reapGateDirs(): Promise<number> {
   let reaped = 0;
   for (const name of await readdir(tmpdir())) {
     const pid = Number(new RegExp(`^${GATE_DIR_PREFIX}(\\d+)-`).exec(name)?.[1]);
-    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    if (!pid || pid === process.pid || processExists(pid)) continue;
     await rm(join(tmpdir(), name), { recursive: true, force: true });
     reaped++;
   }
   return reaped;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Resolves once this write and every one before it reached the kernel. */
@@ -172,25 +171,4 @@ function writeFully(socket: Socket, chunk: string): Promise<void> {
   return new Promise((resolve, reject) =>
     socket.write(chunk, (error) => (error ? reject(error) : resolve())),
   );
-}
-
-function parseSummary(stdout: string): StdinBackupResult {
-  const summary = stdout
-    .split("\n")
-    .map((line) => {
-      try {
-        return JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return undefined;
-      }
-    })
-    .find((m) => m?.message_type === "summary");
-  if (!summary || typeof summary.snapshot_id !== "string") {
-    throw new BackupError("restic backup exited 0 without a summary naming the snapshot");
-  }
-  return {
-    snapshotId: summary.snapshot_id,
-    dataAdded: Number(summary.data_added ?? 0),
-    totalBytes: Number(summary.total_bytes_processed ?? 0),
-  };
 }

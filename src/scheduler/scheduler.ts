@@ -1,4 +1,5 @@
 // croner timers for the crontab entries, in the configured time zone; a job never overlaps itself.
+import { logFailure } from "../core/errors.js";
 import { Cron } from "croner";
 import type { Logger } from "pino";
 import { type CrontabEntry, cronPattern } from "../config/crontab.js";
@@ -23,7 +24,7 @@ export class Scheduler {
           mode: "5-or-6-parts",
           protect: () =>
             this.log.warn({ job: entry.job, line: entry.line }, `${entry.job} tick skipped: still running`),
-          catch: (error) => this.log.error({ err: error, job: entry.job }, "scheduler callback failed"),
+          catch: (error) => logFailure(this.log, "scheduler callback failed", error, { job: entry.job }),
         },
         async () => {
           await this.runner.run(entry.job, entry.flags, "schedule");

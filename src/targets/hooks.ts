@@ -3,10 +3,11 @@
 // post-hooks run anyway, under their own time limit, even after the run was aborted.
 import type { Logger } from "pino";
 import { parseDuration } from "../config/duration.js";
-import { BackupError } from "../core/errors.js";
+import { AggregateBackupError, BackupError, logFailure } from "../core/errors.js";
+import { settleWithLimit } from "../core/limit.js";
+import { lastLines } from "../core/text.js";
 import type { ContainerInfo, Engine } from "../docker/engine.js";
 import { HOOK_LABELS as L } from "./labels.js";
-import { lastLines } from "./postgres/sql.js";
 
 export interface ContainerHooks {
   container: ContainerInfo;
@@ -105,7 +106,7 @@ export async function withHooks<T>(
   try {
     const failure = await runPreHooks(engine, hooks, run);
     if (failure) {
-      errors.push(new BackupError(`${guarded.what} was not backed up: ${failure.message}`, { target: guarded.target, cause: failure }));
+      errors.push(new BackupError(`${guarded.what} was not backed up`, { target: guarded.target, cause: failure }));
     } else {
       result = await body();
     }
@@ -113,14 +114,11 @@ export async function withHooks<T>(
     errors.push(error as Error);
   } finally {
     for (const failure of await runPostHooks(engine, hooks, run.log)) {
-      errors.push(new BackupError(`${guarded.what}: ${failure.message}`, { target: guarded.target, cause: failure }));
+      errors.push(new BackupError(guarded.what, { target: guarded.target, cause: failure }));
     }
   }
   if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) {
-    const message = errors.map((e) => e.message).join("; ");
-    throw new BackupError(message, { target: guarded.target, cause: new AggregateError(errors, message) });
-  }
+  if (errors.length > 1) throw new AggregateBackupError(guarded.what, errors, { target: guarded.target });
   return result as T;
 }
 
@@ -155,22 +153,35 @@ async function runHook(
     const timedOut = deadline.signal.aborted;
     const message = timedOut
       ? `${where} did not finish within ${h.timeoutMs / 1000}s (the command may still run inside the container)`
-      : `${where} could not run: ${(error as Error).message}`;
-    log.error({ container: h.container.name, phase, err: error }, message);
+      : `${where} could not run`;
+    logFailure(log, message, error, { container: h.container.name, phase });
     return new BackupError(message, { target: h.container.name, timedOut, cause: error });
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** The one-container case: a database, search index or exec target guarded by its own container's hooks. */
-export function withContainerHooks<T>(
-  deps: { engine: HookEngine; hookTimeoutMs: number },
-  container: ContainerInfo,
-  guarded: { target: string; what: string },
+/**
+ * The guard of kinds whose target lives in one container: each target's backup runs inside its own
+ * container's hooks, at most `concurrency` at once. Returns the failures, each naming its target.
+ */
+export async function guardEachByContainerHooks<T extends { name: string; container?: ContainerInfo }>(
+  deps: { engine: HookEngine; hookTimeoutMs: number; describe: (name: string) => string },
+  targets: readonly T[],
+  concurrency: number,
   run: Run,
-  body: () => Promise<T>,
-): Promise<T> {
-  const hooks = describeHooks(container, deps.hookTimeoutMs);
-  return withHooks(deps.engine, hooks ? [hooks] : [], guarded, run, body);
+  each: (target: T) => Promise<void>,
+): Promise<Error[]> {
+  const results = await settleWithLimit(targets, concurrency, (target) => {
+    const hooks = target.container ? describeHooks(target.container, deps.hookTimeoutMs) : undefined;
+    const guarded = { target: target.name, what: deps.describe(target.name) };
+    return withHooks(deps.engine, hooks ? [hooks] : [], guarded, run, () => each(target));
+  });
+  return results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+}
+
+/** guardEachByContainerHooks as a kind's guard(). */
+export function containerHooksGuard(deps: { engine: HookEngine; hookTimeoutMs: number }, describe: (name: string) => string) {
+  return <T extends { name: string; container?: ContainerInfo }>(targets: readonly T[], concurrency: number, run: Run, each: (target: T) => Promise<void>) =>
+    guardEachByContainerHooks({ ...deps, describe }, targets, concurrency, run, each);
 }

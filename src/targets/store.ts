@@ -1,11 +1,12 @@
-// "EOF is the commit": a producer streams into restic; restic's stdin ends only after the producer
-// has succeeded. On any failure restic is killed before EOF and no snapshot exists.
-import { createHash } from "node:crypto";
-import { PassThrough, type Writable } from "node:stream";
+// "EOF is the commit": a producer streams into a new one-file snapshot, and the snapshot is committed
+// only after the producer has succeeded. On any failure the upload is aborted and no snapshot exists.
 import { finished } from "node:stream/promises";
+import type { Writable } from "node:stream";
 import { BackupError } from "../core/errors.js";
-import type { ResticEnv } from "../restic/command.js";
-import { StdinBackup } from "../restic/stdin-backup.js";
+import type { Repository } from "../restic/repository.js";
+import { identityTags } from "../restic/tags.js";
+import { CheckedStream } from "./checked-stream.js";
+import type { KindRun, StoredItem } from "./kind.js";
 
 export interface StoredFile {
   filename: string;
@@ -17,44 +18,31 @@ export interface StoredFile {
 }
 
 export interface StoreOptions {
-  env: ResticEnv;
-  host: string;
-  filename: string;
+  /** Path parts of the stored file: kind, target, file name. */
+  parts: readonly string[];
   tags: readonly string[];
   signal: AbortSignal;
 }
 
 /**
- * Streams what `produce` writes into a new snapshot holding one file. `produce` must write into
- * the sink it is given, never end it, and resolve only when its source is known to have succeeded
- * (exit code 0, task succeeded); it rejects otherwise.
+ * Streams what `produce` writes into a new snapshot holding one file. `produce` must write into the
+ * sink it is given, never end it, and resolve only when its source is known to have succeeded (exit
+ * code 0, task succeeded); it rejects otherwise, and then nothing is stored.
  */
 export async function storeStream(
+  repository: Repository,
   options: StoreOptions,
   produce: (sink: Writable, signal: AbortSignal) => Promise<void>,
 ): Promise<StoredFile> {
   const started = performance.now();
   options.signal.throwIfAborted();
-  const backup = await StdinBackup.start(options.env, {
-    filename: options.filename,
-    tags: options.tags,
-    host: options.host,
-  });
-  const hash = createHash("sha256");
-  let size = 0;
-  const sink = new PassThrough({ highWaterMark: 1 << 20 });
-  sink.on("data", (chunk: Buffer) => {
-    hash.update(chunk);
-    size += chunk.length;
-  });
-  sink.pipe(backup.stdin, { end: false });
+  const upload = await repository.openStdin({ parts: options.parts, tags: options.tags }, options.signal);
+  const sink = new CheckedStream();
+  sink.pipe(upload.stdin, { end: false });
   const controller = new AbortController();
   const signal = AbortSignal.any([options.signal, controller.signal]);
-  // restic failing first (lock, password, disk) must stop the producer, or it would block forever.
-  backup.onEarlyExit(() =>
-    controller.abort(new BackupError(`${options.filename}: restic exited before the data ended`)),
-  );
-
+  // The upload failing first (lock, password, disk) must stop the producer, or it would block forever.
+  upload.onEarlyExit(() => controller.abort(new BackupError(`${upload.filename}: restic exited before the data ended`)));
   try {
     await produce(sink, signal);
     signal.throwIfAborted();
@@ -62,24 +50,53 @@ export async function storeStream(
     await finished(sink, { writable: false });
   } catch (error) {
     controller.abort();
-    const resticFailure = await backup.abort();
+    const uploadFailure = await upload.abort();
     sink.destroy();
-    throw resticFailure
-      ? new BackupError(`${options.filename}: ${resticFailure.message}`, { cause: error })
-      : error;
+    // restic's own failure explains more than the producer's broken pipe it caused.
+    throw uploadFailure ? new BackupError(upload.filename, { cause: uploadFailure }) : error;
   }
-  const result = await backup.commit(size);
-  if (result.totalBytes !== size) {
-    throw new BackupError(
-      `${options.filename}: restic stored ${result.totalBytes} bytes but ${size} were streamed (snapshot ${result.snapshotId})`,
-    );
+  const { size, sha256 } = sink.checksum();
+  const saved = await upload.commit(size);
+  if (saved.totalBytes !== size) {
+    throw new BackupError(`${upload.filename}: restic stored ${saved.totalBytes} bytes but ${size} were streamed (snapshot ${saved.snapshotId})`);
   }
   return {
-    filename: options.filename,
-    snapshotId: result.snapshotId,
+    filename: upload.filename,
+    snapshotId: saved.snapshotId,
     size,
-    sha256: hash.digest("hex"),
-    dataAdded: result.dataAdded,
+    sha256,
+    dataAdded: saved.dataAdded,
     durationSeconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Stores a small text (a manifest, a verify record) as its own snapshot. */
+export function storeText(repository: Repository, options: StoreOptions, text: string): Promise<StoredFile> {
+  return storeStream(repository, options, async (sink) => void sink.write(text));
+}
+
+/** Which file of a target's run: stored as <folder>/<target>/<file>, tagged kind, target, database, run. */
+export interface RunFile {
+  /** The kind of target the file belongs to (its folder: globals belong to postgres). */
+  folder: string;
+  /** The snapshot's own kind= tag. */
+  kind: string;
+  target: string;
+  database?: string;
+  file: string;
+}
+
+/** storeStream for one file of the run, named and tagged from its identity. */
+export function storeRunFile(
+  run: Pick<KindRun, "repository" | "runId" | "signal">,
+  f: RunFile,
+  produce: (sink: Writable, signal: AbortSignal) => Promise<void>,
+): Promise<StoredFile> {
+  const tags = identityTags({ kind: f.kind, target: f.target, database: f.database, run: run.runId });
+  return storeStream(run.repository, { parts: [f.folder, f.target, f.file], tags, signal: run.signal }, produce);
+}
+
+/** A stored file as a kind reports it. */
+export function storedItem(kind: string, file: StoredFile, database?: string): StoredItem {
+  return { kind, database, filename: file.filename, snapshotId: file.snapshotId, bytes: file.size, added: file.dataAdded, seconds: file.durationSeconds };
 }

@@ -13,9 +13,9 @@ import {
   DEBIAN_BASE,
   ensureAgentImage,
   ensureProxyImage,
-  metricValue,
   PROXY_IMAGE,
 } from "./support/compose.js";
+import { metricValue, scrape } from "./support/prometheus.js";
 import { freePort } from "./support/daemon.js";
 import { PG_IMAGES } from "./support/docker.js";
 import { ensureMeiliDoubleImage, MEILI_DOUBLE_IMAGE } from "./support/meili.js";
@@ -74,19 +74,13 @@ async function bringUp(project: ComposeProject): Promise<string> {
   return `http://${await project.port("backup-agent", 9180)}`;
 }
 
-async function metricsText(base: string): Promise<string> {
-  const response = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) });
-  expect(response.status).toBe(200);
-  return response.text();
-}
-
 /** Waits for the schedule's first successful `backup`; returns its time (Unix seconds). */
 async function firstScheduledBackup(project: ComposeProject, base: string): Promise<number> {
   let success: number | undefined;
   try {
     await vi.waitFor(
       async () => {
-        success = metricValue(await metricsText(base), "backup_job_last_success_timestamp_seconds", { job: "backup" });
+        success = metricValue(await scrape(base), "backup_job_last_success_timestamp_seconds", { job: "backup" });
         expect(success).toBeDefined();
       },
       { timeout: 150_000, interval: 1_000 },
@@ -125,7 +119,7 @@ describe("the backup profile of compose/docker-compose.yml", () => {
 
   it("backs up the stack's database, Meilisearch and data volume on its schedule, as uid 10001", async () => {
     expect(success).toBeGreaterThanOrEqual(testStart);
-    const text = await metricsText(base);
+    const text = await scrape(base);
     const fresh = (labels: Record<string, string>) =>
       metricValue(text, "backup_target_last_success_timestamp_seconds", labels);
     expect(fresh({ kind: "postgres", target: "db", database: "shop" })).toBeGreaterThanOrEqual(testStart);

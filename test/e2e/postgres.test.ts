@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AgentProcess, baseEnv, freePort } from "./support/daemon.js";
+import { AgentProcess, baseEnv, freePort, runAgent as runAgentProcess } from "./support/daemon.js";
 import {
   docker,
   type PgContainer,
@@ -17,12 +17,7 @@ import { newRepo, snapshots, type TestRepo } from "./support/restic.js";
 afterAll(removeTestContainers);
 
 async function runAgent(repo: TestRepo, extra: Record<string, string>, ...args: string[]) {
-  const agent = new AgentProcess(
-    args[0] === "plan" ? args : ["run", ...args],
-    baseEnv({ ...repo.env, ...extra }),
-  );
-  const result = await agent.process;
-  return { exitCode: result.exitCode, output: agent.output };
+  return runAgentProcess(args[0] === "plan" ? args : ["run", ...args], baseEnv({ ...repo.env, ...extra }));
 }
 
 /** Three application databases, a non-superuser backup role, and 100,000+ rows. */

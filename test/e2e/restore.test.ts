@@ -6,15 +6,14 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { AgentProcess, baseEnv } from "./support/daemon.js";
-import { removeTestContainers, startPostgres, tableDigests, uniqueName } from "./support/docker.js";
+import { baseEnv, runAgent } from "./support/daemon.js";
+import { removeTestContainers, startIdleContainer, startPostgres, tableDigests, uniqueName } from "./support/docker.js";
 import { newRepo, type TestRepo } from "./support/restic.js";
 import {
   containerState,
   createProjectVolume,
   digestTree,
   removeTestVolumes,
-  startVolumeUser,
 } from "./support/volumes.js";
 
 afterAll(async () => {
@@ -23,14 +22,7 @@ afterAll(async () => {
 });
 
 function agentRunner(repo: TestRepo, project: string, root: string) {
-  return async (...args: string[]) => {
-    const agent = new AgentProcess(
-      args,
-      baseEnv({ ...repo.env, BACKUP_COMPOSE_PROJECT: project, BACKUP_VOLUMES_ROOT: root }),
-    );
-    const result = await agent.process;
-    return { exitCode: result.exitCode, output: agent.output };
-  };
+  return (...args: string[]) => runAgent(args, baseEnv({ ...repo.env, BACKUP_COMPOSE_PROJECT: project, BACKUP_VOLUMES_ROOT: root }));
 }
 
 /** Files of several kinds: nested, empty, a private key, an executable, a symlink, a name with a space. */
@@ -62,8 +54,8 @@ describe("restore volume", () => {
     const root = mkdtempSync(join(tmpdir(), "e2e-restore-vol-root-"));
     const { name: volume, dir } = await createProjectVolume(project, "uploads", root);
     fill(dir);
-    const labelled = await startVolumeUser(project, "app", volume, { "backup-agent.stop-during-backup": "true" });
-    const user = await startVolumeUser(project, "worker", volume);
+    const labelled = await startIdleContainer(project, "app", { volume, labels: { "backup-agent.stop-during-backup": "true" } });
+    const user = await startIdleContainer(project, "worker", { volume });
     const repo = await newRepo("e2e-restore-vol");
     const agent = agentRunner(repo, project, root);
     const backup = await agent("run", "backup");

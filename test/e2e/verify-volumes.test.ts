@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, statSync, unlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { AgentProcess, baseEnv } from "./support/daemon.js";
+import { baseEnv , runAgent } from "./support/daemon.js";
 import { docker, removeTestContainers, uniqueName } from "./support/docker.js";
 import { createNetwork, ensureMeiliDoubleImage, startMeili } from "./support/meili.js";
 import { PingRecorder } from "./support/recorder.js";
@@ -58,12 +58,7 @@ describe("verify of volumes and Meilisearch", () => {
       BACKUP_MEILI_POLL_INTERVAL: "200ms",
       BACKUP_HC_VERIFY_URL: `${hc}/verify-${project}`,
     });
-    const run = async (...args: string[]) => {
-      const agent = new AgentProcess(args, env);
-      const result = await agent.process;
-      const runId = /"runId":"([0-9a-f-]{36})"/.exec(agent.output)?.[1] ?? "";
-      return { exitCode: result.exitCode, output: agent.output, runId };
-    };
+    const run = (...args: string[]) => runAgent(args, env);
 
     const backup = await run("run", "backup");
     expect(backup.exitCode, backup.output).toBe(0);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { AgentProcess, baseEnv, freePort } from "./support/daemon.js";
+import { AgentProcess, baseEnv, freePort, runAgent as runAgentProcess } from "./support/daemon.js";
 import {
   docker,
   type PgContainer,
@@ -27,28 +27,13 @@ afterAll(async () => {
   await removeTestContainers();
 });
 
-interface LogLine {
-  msg: string;
-  runId?: string;
-  target?: string;
-  image?: string;
-  container?: string;
-}
-
 async function runAgent(repo: TestRepo, project: string, ...args: string[]) {
   const env = {
     ...repo.env,
     BACKUP_COMPOSE_PROJECT: project,
     BACKUP_HC_VERIFY_URL: `${hcBase}/verify-${project}`,
   };
-  const agent = new AgentProcess(args, baseEnv(env));
-  const result = await agent.process;
-  const lines: LogLine[] = [];
-  for (const line of agent.output.split("\n")) {
-    if (line.startsWith("{")) lines.push(JSON.parse(line) as LogLine);
-  }
-  const runId = lines.find((l) => l.runId)?.runId ?? "";
-  return { exitCode: result.exitCode, output: agent.output, lines, runId };
+  return runAgentProcess(args, baseEnv(env));
 }
 
 /** Throwaway containers of one verify run still present (running or not). */

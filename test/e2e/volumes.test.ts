@@ -1,100 +1,33 @@
 // Volumes on the real engine: real named volumes (read through a temp root of symlinks to their
 // mountpoints, as a read-only mount would show them), restored byte-identical; stop labels under
 // failure; unprotected and excluded volumes.
-import { createHash, randomBytes } from "node:crypto";
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AgentProcess, baseEnv, freePort } from "./support/daemon.js";
-import { docker, E2E_LABEL, removeTestContainers, uniqueName } from "./support/docker.js";
+import { docker, removeTestContainers, startIdleContainer } from "./support/docker.js";
 import { newRepo, snapshots, type TestRepo } from "./support/restic.js";
+import { containerState, createProjectVolume, digestTree, removeTestVolumes } from "./support/volumes.js";
 
 const project = `e2e-vol-${randomBytes(3).toString("hex")}`;
 const root = mkdtempSync(join(tmpdir(), "e2e-vol-root-"));
-const volumes: string[] = [];
 const agents: AgentProcess[] = [];
-
-/** A named volume that looks like one of the project's; returns its mountpoint on this host. */
-async function createVolume(key: string, labels: Record<string, string> = {}): Promise<string> {
-  const name = `${project}_${key}`;
-  const args = ["volume", "create", "--label", E2E_LABEL, "--label", `com.docker.compose.project=${project}`];
-  args.push("--label", `com.docker.compose.volume=${key}`);
-  for (const [k, v] of Object.entries(labels)) args.push("--label", `${k}=${v}`);
-  await docker([...args, name]);
-  volumes.push(name);
-  return (await docker(["volume", "inspect", "-f", "{{.Mountpoint}}", name])).trim();
-}
-
-/** Every file below dir: relative path → sha256, mode and size. */
-function digestTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const path = join(d, entry.name);
-      const st = statSync(path);
-      const mode = (st.mode & 0o7777).toString(8);
-      if (entry.isDirectory()) {
-        out[`${relative(dir, path)}/`] = mode;
-        walk(path);
-      } else {
-        out[relative(dir, path)] =
-          `${mode} ${st.size} ${createHash("sha256").update(readFileSync(path)).digest("hex")}`;
-      }
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function env(repo: TestRepo, extra: Record<string, string> = {}) {
   return baseEnv({ ...repo.env, BACKUP_COMPOSE_PROJECT: project, BACKUP_VOLUMES_ROOT: root, ...extra });
 }
 
-/** A container that stops within a second of SIGTERM (a shell as PID 1 ignores it otherwise). */
-async function startApp(service: string, labels: Record<string, string>): Promise<string> {
-  const name = uniqueName(`${project}-${service}`);
-  const args = ["run", "-d", "--name", name, "--label", E2E_LABEL];
-  for (const [k, v] of Object.entries({
-    "com.docker.compose.project": project,
-    "com.docker.compose.service": service,
-    ...labels,
-  }))
-    args.push("--label", `${k}=${v}`);
-  await docker([
-    ...args,
-    "backup-agent-test/debian:trixie",
-    "sh",
-    "-c",
-    'trap "exit 0" TERM; while :; do sleep 0.2; done',
-  ]);
-  return name;
-}
-
-async function state(name: string): Promise<{ running: boolean; startedAt: string }> {
-  const [running, startedAt] = (
-    await docker(["inspect", "-f", "{{.State.Running}} {{.State.StartedAt}}", name])
-  ).split(" ");
-  return { running: running === "true", startedAt: startedAt ?? "" };
-}
-
 let dataDir = "";
 let mediaDir = "";
 beforeAll(async () => {
-  dataDir = await createVolume("data");
-  mediaDir = await createVolume("media");
-  await createVolume("orphan");
-  await createVolume("cache", { "backup-agent.exclude": "true" });
+  // One linked by its full name, one by its Compose key, as `volumes: [name:/volumes/...:ro]` would mount them.
+  dataDir = (await createProjectVolume(project, "data", root, { linkAs: "name" })).dir;
+  mediaDir = (await createProjectVolume(project, "media", root, { linkAs: "key" })).dir;
+  await createProjectVolume(project, "orphan", undefined);
+  await createProjectVolume(project, "cache", undefined, { labels: { "backup-agent.exclude": "true" } });
   // Files of several sizes and modes, an empty file, a nested directory, a name with a space.
   writeFileSync(join(dataDir, "small.txt"), "hello\n");
   writeFileSync(join(dataDir, "big.bin"), randomBytes(3 * 1024 * 1024));
@@ -105,15 +38,12 @@ beforeAll(async () => {
   writeFileSync(join(dataDir, "run.sh"), "#!/bin/sh\necho hi\n");
   chmodSync(join(dataDir, "run.sh"), 0o755);
   writeFileSync(join(mediaDir, "photo.jpg"), randomBytes(512 * 1024));
-  // One by its full name, one by its Compose key, as `volumes: [name:/volumes/...:ro]` would mount them.
-  symlinkSync(dataDir, join(root, `${project}_data`));
-  symlinkSync(mediaDir, join(root, "media"));
 });
 
 afterAll(async () => {
   for (const agent of agents.splice(0)) await agent.stop();
   await removeTestContainers();
-  if (volumes.length) await execa("docker", ["volume", "rm", "-f", ...volumes], { reject: false });
+  await removeTestVolumes();
 });
 
 describe("volume backups", () => {
@@ -141,10 +71,10 @@ describe("volume backups", () => {
 
   it("starts the containers labelled to stop again after a backup made to fail, and leaves a stopped one stopped", async () => {
     const repo = await newRepo("e2e-vol-stop");
-    const app = await startApp("app", { "backup-agent.stop-during-backup": "true" });
-    const idle = await startApp("idle", { "backup-agent.stop-during-backup": "true" });
+    const app = await startIdleContainer(project, "app", { labels: { "backup-agent.stop-during-backup": "true" } });
+    const idle = await startIdleContainer(project, "idle", { labels: { "backup-agent.stop-during-backup": "true" } });
     await docker(["stop", idle]);
-    const before = await state(app);
+    const before = await containerState(app);
     mkdirSync(join(root, "e2e-vol-empty"));
 
     const agent = new AgentProcess(["run", "backup"], env(repo, { BACKUP_VOLUMES: "e2e-vol-empty" }));
@@ -154,11 +84,11 @@ describe("volume backups", () => {
     expect(agent.output).toContain(`stopped ${app} for the volume backup`);
     expect(agent.output).toContain(`started ${app} again`);
 
-    const after = await state(app);
+    const after = await containerState(app);
     expect(after.running).toBe(true);
     // It really was stopped and started: Docker records a new start time.
     expect(after.startedAt).not.toBe(before.startedAt);
-    expect((await state(idle)).running).toBe(false);
+    expect((await containerState(idle)).running).toBe(false);
     // The other volumes were still backed up.
     expect((await snapshots(repo, "kind=volume")).length).toBe(2);
   });
@@ -196,31 +126,13 @@ describe("volume backups", () => {
   it("streams a labelled dump command's output into restic, and a failing command leaves no snapshot", async () => {
     const repo = await newRepo("e2e-vol-exec");
     const execProject = `${project}-exec`;
-    const start = async (service: string, command: string, extra: string[] = []) => {
-      const name = uniqueName(`${execProject}-${service}`);
-      const args = ["run", "-d", "--name", name, "--label", E2E_LABEL, ...extra];
-      args.push("--label", `com.docker.compose.project=${execProject}`);
-      args.push("--label", `com.docker.compose.service=${service}`);
-      args.push("--label", `backup-agent.exec.command=${command}`);
-      await docker([
-        ...args,
-        "backup-agent-test/debian:trixie",
-        "sh",
-        "-c",
-        'trap "exit 0" TERM; while :; do sleep 0.2; done',
-      ]);
-      return name;
-    };
+    const command = (c: string) => ({ "backup-agent.exec.command": c });
     // The credential is the container's own env, expanded inside the container by the command.
-    await start("kv", 'printf "user=%s secret=%s\\n" "$(id -un)" "$KV_PASSWORD"; seq 1 50000', [
-      "-e",
-      "KV_PASSWORD=from-the-container",
-      "--label",
-      "backup-agent.exec.user=nobody",
-      "--label",
-      "backup-agent.exec.filename=kv.txt",
-    ]);
-    await start("broken", "seq 1 1000; echo 'dump failed half-way' >&2; exit 3");
+    await startIdleContainer(execProject, "kv", {
+      env: { KV_PASSWORD: "from-the-container" },
+      labels: { ...command('printf "user=%s secret=%s\\n" "$(id -un)" "$KV_PASSWORD"; seq 1 50000'), "backup-agent.exec.user": "nobody", "backup-agent.exec.filename": "kv.txt" },
+    });
+    await startIdleContainer(execProject, "broken", { labels: command("seq 1 1000; echo 'dump failed half-way' >&2; exit 3") });
 
     const agent = new AgentProcess(["run", "backup"], env(repo, { BACKUP_COMPOSE_PROJECT: execProject }));
     const result = await agent.process;

@@ -1,60 +1,34 @@
-// One exec target: its command's stdout streamed into restic; EOF is the commit, so a command that
-// exits non-zero (or a container that stops) leaves no snapshot.
-import type { Logger } from "pino";
+// One exec target: its command's stdout streamed into restic, then a manifest of its size and sha256.
+// EOF is the commit, so a command that exits non-zero (or a container that stops) leaves no snapshot.
 import { BackupError } from "../../core/errors.js";
+import { lastLines } from "../../core/text.js";
 import type { Engine } from "../../docker/engine.js";
-import type { TargetMetrics } from "../../report/target-metrics.js";
-import type { ResticRepository } from "../../restic/repository.js";
-import { identityTags } from "../../restic/tags.js";
-import { lastLines } from "../postgres/sql.js";
-import { type StoredFile, storeStream } from "../store.js";
-import { EXEC_KIND, type ExecTarget } from "./discover.js";
+import { KIND } from "../../restic/tags.js";
+import { runningContainer } from "../container.js";
+import type { BackupOutcome, KindRun } from "../kind.js";
+import { manifestEntry, writeManifest } from "../manifest.js";
+import { storedItem, storeRunFile } from "../store.js";
+import type { ExecTarget } from "./discover.js";
 
-export interface ExecDeps {
-  engine: Engine;
-  repository: ResticRepository;
-  host: string;
-  metrics: TargetMetrics;
-}
+export const describeExecTarget = (name: string) => `exec target "${name}"`;
 
-export async function backupExec(
-  target: ExecTarget,
-  deps: ExecDeps,
-  run: { runId: string; signal: AbortSignal; log: Logger },
-): Promise<StoredFile> {
-  const fail = (message: string, cause?: unknown) =>
-    new BackupError(`exec target "${target.name}": ${message}`, { target: target.name, cause });
-  if (target.problems.length) throw fail(target.problems.join("; "));
-  const current = await deps.engine.inspect(target.container.id);
-  if (!current) throw fail(`container ${target.container.name} no longer exists`);
-  if (!current.running) throw fail(`container ${current.name} is not running (state: ${current.state})`);
-  const filename = await deps.repository.stdinFilename([EXEC_KIND, target.name, target.filename], run.signal);
-  const tags = identityTags({ kind: EXEC_KIND, target: target.name, run: run.runId });
-  try {
-    const file = await storeStream(
-      { env: deps.repository.env, host: deps.host, filename, tags, signal: run.signal },
-      async (sink, signal) => {
-        const result = await deps.engine.exec(target.container.id, ["sh", "-c", target.command], sink, {
-          user: target.user,
-          signal,
-        });
-        if (result.exitCode !== 0) {
-          throw fail(`the dump command exited ${result.exitCode}: ${lastLines(result.stderr)}`);
-        }
-      },
-    );
-    deps.metrics.success(
-      { kind: EXEC_KIND, target: target.name, database: "" },
-      new Date(),
-      file.size,
-      file.durationSeconds,
-    );
-    run.log.info(
-      { target: target.name, file: file.filename, snapshot: file.snapshotId.slice(0, 8), bytes: file.size },
-      `stored ${file.filename}`,
-    );
-    return file;
-  } catch (error) {
-    throw error instanceof BackupError && error.target ? error : fail((error as Error).message, error);
-  }
+export async function backupExec(target: ExecTarget, engine: Engine, run: KindRun): Promise<BackupOutcome> {
+  const what = describeExecTarget(target.name);
+  if (target.problems.length) throw new BackupError(`${what}: ${target.problems.join("; ")}`, { target: target.name });
+  const current = await runningContainer(engine, target, what);
+  const id = { folder: KIND.exec, kind: KIND.exec, target: target.name, file: target.filename };
+  const file = await storeRunFile(run, id, async (sink, signal) => {
+    const result = await engine.exec(current.id, ["sh", "-c", target.command], sink, { user: target.user, signal });
+    if (result.exitCode !== 0) {
+      throw new BackupError(`${what}: the dump command exited ${result.exitCode}: ${lastLines(result.stderr)}`, { target: target.name, exitCode: result.exitCode });
+    }
+  }).catch((error: unknown) => {
+    throw error instanceof BackupError && error.target ? error : new BackupError(what, { target: target.name, cause: error });
+  });
+  const outcome: BackupOutcome = { stored: [storedItem(KIND.exec, file)], failed: [] };
+  const manifest = { target: target.name, run: run.runId, image: current.image, command: target.command, files: [manifestEntry(KIND.exec, file)] };
+  await writeManifest(run.repository, { kind: KIND.exec, target: target.name, run: run.runId }, manifest, run.signal).catch(
+    (error: unknown) => outcome.failed.push({ kind: KIND.manifest, error: new BackupError(`${what}: storing the manifest`, { target: target.name, cause: error }) }),
+  );
+  return outcome;
 }

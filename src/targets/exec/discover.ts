@@ -1,12 +1,11 @@
 // Generic exec targets: a label names a dump command that runs in the container (MariaDB, Redis,
 // etcd, …). Credentials come from the container's own env inside the command, never from the agent.
 import type { ContainerInfo, Engine } from "../../docker/engine.js";
-import { EXEC_LABELS as L } from "../labels.js";
-
-export const EXEC_KIND = "exec";
+import { KIND } from "../../restic/tags.js";
+import { EXEC_LABELS as L } from "./labels.js";
 
 export interface ExecTarget {
-  kind: "exec";
+  kind: typeof KIND.exec;
   /** The Compose service (or container name): the target's name in tags, files and metrics. */
   name: string;
   container: ContainerInfo;
@@ -29,7 +28,7 @@ export function describeExec(container: ContainerInfo): ExecTarget {
     );
   }
   return {
-    kind: EXEC_KIND,
+    kind: KIND.exec,
     name: container.service,
     container,
     command,

@@ -3,13 +3,14 @@
 import { posix } from "node:path";
 import { Secret } from "../../config/secret.js";
 import type { ContainerInfo, Engine } from "../../docker/engine.js";
-import { MEILISEARCH_LABELS as L } from "../labels.js";
+import { KIND } from "../../restic/tags.js";
+import { MEILISEARCH_LABELS as L } from "./labels.js";
 
 export const DEFAULT_SNAPSHOT_DIR = "/meili_data/snapshots/";
 export const DEFAULT_PORT = 7700;
 
 export interface MeiliTarget {
-  kind: "meilisearch";
+  kind: typeof KIND.meilisearch;
   /** The Compose service (or container name): the target's name in tags, files and metrics. */
   name: string;
   container: ContainerInfo;
@@ -51,7 +52,7 @@ export function describeMeilisearch(container: ContainerInfo, agentKey: Secret |
       ? "the container's MEILI_MASTER_KEY"
       : "none (neither BACKUP_MEILI_API_KEY nor the container's MEILI_MASTER_KEY is set)";
   return {
-    kind: "meilisearch",
+    kind: KIND.meilisearch,
     name: container.service,
     container,
     url,

@@ -1,10 +1,12 @@
 // PostgreSQL targets from labelled containers: user and databases from the container's own env,
 // overridden by labels. A label that cannot be used is a problem of that target, never ignored.
 import type { ContainerInfo, Engine } from "../../docker/engine.js";
-import { POSTGRES_LABELS as L, labelList } from "../labels.js";
+import { KIND } from "../../restic/tags.js";
+import { labelList } from "../labels.js";
+import { POSTGRES_LABELS as L } from "./labels.js";
 
 export interface PostgresTarget {
-  kind: "postgres";
+  kind: typeof KIND.postgres;
   /** The Compose service (or container name): the target's name in tags, files and metrics. */
   name: string;
   container: ContainerInfo;
@@ -42,7 +44,7 @@ export function describePostgres(container: ContainerInfo): PostgresTarget {
     problems.push(`label ${L.passwordEnv}: the container has no variable "${passwordLabel}"`);
   }
   return {
-    kind: "postgres",
+    kind: KIND.postgres,
     name: container.service,
     container,
     user,
@@ -63,4 +65,19 @@ export async function discoverPostgres(
 ): Promise<PostgresTarget[]> {
   const containers = await engine.listContainers(`${L.enable}=true`, project);
   return containers.map(describePostgres).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The databases to dump: the include label, or all but the excluded. Unknown names are problems. */
+export function selectDatabases(target: PostgresTarget, existing: readonly string[]) {
+  const problems: string[] = [];
+  let selected: string[];
+  if (target.include) {
+    for (const name of target.include) {
+      if (!existing.includes(name)) problems.push(`database "${name}" named in the databases label does not exist`);
+    }
+    selected = target.include.filter((name) => existing.includes(name));
+  } else {
+    selected = existing.filter((name) => !target.exclude.includes(name));
+  }
+  return { selected, problems };
 }

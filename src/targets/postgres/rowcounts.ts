@@ -1,12 +1,11 @@
 // Exact row counts of every table, taken in the same MVCC snapshot as pg_dump: a psql session exports
 // its snapshot, pg_dump imports it (--snapshot), and the counts are read in that same transaction.
 import { BackupError } from "../../core/errors.js";
+import { lastLines } from "../../core/text.js";
 import type { ExecSession, Sandbox } from "../../docker/sandbox.js";
+import type { RowCounts } from "../manifest.js";
 import type { PostgresTarget } from "./discover.js";
-import { clientEnv, lastLines } from "./sql.js";
-
-/** Table → exact row count, tables named `schema.table` with quote_ident. */
-export type RowCounts = Record<string, number>;
+import { clientEnv } from "./sql.js";
 
 /** One line per ordinary or partitioned table outside the system schemas: `name|count`. */
 export const COUNT_ROWS_SQL = `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '|' ||
@@ -129,9 +128,20 @@ export async function exportSnapshot(
     };
   } catch (error) {
     await close().catch(() => undefined);
-    throw new BackupError(`exporting a snapshot of database "${database}": ${(error as Error).message}`, {
-      target: target.name,
-      cause: error,
-    });
+    throw new BackupError(`exporting a snapshot of database "${database}"`, { target: target.name, cause: error });
   }
+}
+
+/** What differs between recorded and restored row counts, one sentence per table; empty when equal. */
+export function compareRowCounts(recorded: RowCounts, restored: RowCounts): string[] {
+  const problems: string[] = [];
+  for (const [table, count] of Object.entries(recorded)) {
+    const now = restored[table];
+    if (now === undefined) problems.push(`table ${table} (${count} rows recorded) is missing after restore`);
+    else if (now !== count) problems.push(`table ${table} has ${now} rows restored but ${count} recorded`);
+  }
+  for (const table of Object.keys(restored)) {
+    if (!(table in recorded)) problems.push(`table ${table} was restored but not recorded at backup time`);
+  }
+  return problems;
 }

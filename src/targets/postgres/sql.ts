@@ -1,5 +1,6 @@
 // Small SQL through psql inside the database's own container. Credentials go in the exec's env.
 import { BackupError } from "../../core/errors.js";
+import { lastLines } from "../../core/text.js";
 import type { Engine } from "../../docker/engine.js";
 import type { PostgresTarget } from "./discover.js";
 
@@ -37,6 +38,10 @@ export async function query(
   return result.stdout.split("\n").filter((line) => line !== "");
 }
 
-export function lastLines(text: string, count = 3): string {
-  return text.trim().split("\n").slice(-count).join(" | ").slice(0, 2000) || "(no output on stderr)";
+/** The databases of the server that accept connections, templates excepted. */
+export function listDatabases(engine: Engine, target: PostgresTarget, signal: AbortSignal): Promise<string[]> {
+  return query(engine, target, "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1", signal);
 }
+
+/** A name as a quoted SQL identifier. */
+export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;

@@ -3,17 +3,17 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
 import type { VolumeInfo, VolumeLister } from "../../docker/engine.js";
-
-export const VOLUME_KIND = "volume";
+import { KIND } from "../../restic/tags.js";
 
 export interface VolumeTarget {
-  kind: "volume";
+  kind: typeof KIND.volume;
   /** The Docker volume name: the target's name in tags and metrics. */
   name: string;
   /** Where the agent reads it: <root>/<name>, or <root>/<compose volume key> for a project volume. */
   path: string;
   /** Why it is backed up. */
   source: "project" | "BACKUP_VOLUMES";
+  problems: string[];
 }
 
 export interface VolumeDiscovery {
@@ -46,19 +46,14 @@ export async function discoverVolumes(
     const key = volume.labels["com.docker.compose.volume"];
     for (const dir of [volume.name, ...(key ? [key] : [])]) {
       if (await exists(join(root, dir))) {
-        targets.set(volume.name, {
-          kind: "volume",
-          name: volume.name,
-          path: join(root, dir),
-          source: "project",
-        });
+        targets.set(volume.name, { kind: KIND.volume, name: volume.name, path: join(root, dir), source: "project", problems: [] });
         break;
       }
     }
   }
   for (const name of configured) {
     if (!targets.has(name)) {
-      targets.set(name, { kind: "volume", name, path: join(root, name), source: "BACKUP_VOLUMES" });
+      targets.set(name, { kind: KIND.volume, name, path: join(root, name), source: "BACKUP_VOLUMES", problems: [] });
     }
   }
   const sorted = [...targets.values()].sort((a, b) => a.name.localeCompare(b.name));

@@ -2,7 +2,7 @@
 // symlink is counted, never followed).
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { emptyCount, type TreeCount } from "../../restic/ls.js";
+import { emptyCount, type TreeCount } from "../../restic/repository.js";
 
 export async function countDirectory(root: string, signal: AbortSignal): Promise<TreeCount> {
   const count = emptyCount();

@@ -117,14 +117,3 @@ export class ComposeProject {
     await this.compose(["down", "--volumes", "--remove-orphans", "--timeout", "10"], { reject: false });
   }
 }
-
-/** The Prometheus text line value of a metric with exactly these labels, or undefined. */
-export function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split("\n")) {
-    const match = /^([a-z_:]+)(?:\{(.*)\})? (\S+)/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const got = Object.fromEntries([...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(match[3]);
-  }
-  return undefined;
-}

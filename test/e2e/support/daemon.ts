@@ -1,6 +1,7 @@
 // Starts the built agent as a real process and reads what an operator would: logs, /metrics, exit code.
 import { createServer } from "node:net";
 import { execa, type ResultPromise } from "execa";
+import { metricValue, scrape } from "./prometheus.js";
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -36,22 +37,12 @@ export class AgentProcess {
   }
 
   async metrics(): Promise<string> {
-    const response = await fetch(`http://127.0.0.1:${this.port}/metrics`);
-    return response.text();
+    return scrape(`http://127.0.0.1:${this.port}`);
   }
 
   /** The value of one series in /metrics, e.g. ('backup_job_runs_total', {job:'check', result:'failure'}). */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-    const text = await this.metrics();
-    for (const line of text.split("\n")) {
-      const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-      if (!match || match[1] !== name) continue;
-      const have = Object.fromEntries(
-        [...(match[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
-      );
-      if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(match[3]);
-    }
-    return undefined;
+    return metricValue(await this.metrics(), name, labels);
   }
 
   get running(): boolean {
@@ -67,4 +58,39 @@ export class AgentProcess {
 /** The environment a test agent starts with: PATH and HOME only, plus what the test sets. */
 export function baseEnv(extra: Record<string, string>): Record<string, string> {
   return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...extra };
+}
+
+/** One JSON log line of the agent, as the tests read it. */
+export interface LogLine {
+  msg: string;
+  runId?: string;
+  target?: string;
+  image?: string;
+  container?: string;
+  [field: string]: unknown;
+}
+
+export interface AgentResult {
+  exitCode: number | undefined;
+  output: string;
+  /** The JSON log lines. */
+  lines: LogLine[];
+  /** The run id of the first log line that has one ("" when none). */
+  runId: string;
+}
+
+/** Runs the agent with `args` to its end, as a user's cron would. */
+export async function runAgent(args: string[], env: Record<string, string>): Promise<AgentResult> {
+  const agent = new AgentProcess(args, env);
+  const result = await agent.process;
+  // Log lines are one JSON object each; a command's own output (plan --json) is not.
+  const lines = agent.output.split("\n").flatMap((line) => {
+    try {
+      const parsed: unknown = line.startsWith("{") ? JSON.parse(line) : undefined;
+      return parsed && typeof (parsed as LogLine).msg === "string" ? [parsed as LogLine] : [];
+    } catch {
+      return [];
+    }
+  });
+  return { exitCode: result.exitCode, output: agent.output, lines, runId: lines.find((l) => l.runId)?.runId ?? "" };
 }

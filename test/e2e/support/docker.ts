@@ -92,3 +92,22 @@ export async function removeTestContainers(): Promise<void> {
   const names = created.splice(0);
   if (names.length) await execa("docker", ["rm", "-f", "-v", ...names], { reject: false });
 }
+
+/**
+ * An idle container of the project that stops within a second of SIGTERM (a shell as PID 1 would
+ * ignore it otherwise), mounting `volume` at /data when given.
+ */
+export async function startIdleContainer(
+  project: string,
+  service: string,
+  options: { volume?: string; labels?: Record<string, string>; env?: Record<string, string> } = {},
+): Promise<string> {
+  const name = uniqueName(`${project}-${service}`);
+  const args = ["run", "-d", "--name", name, "--label", E2E_LABEL, ...(options.volume ? ["-v", `${options.volume}:/data`] : [])];
+  for (const [k, v] of Object.entries({ "com.docker.compose.project": project, "com.docker.compose.service": service, ...options.labels })) {
+    args.push("--label", `${k}=${v}`);
+  }
+  for (const [k, v] of Object.entries(options.env ?? {})) args.push("-e", `${k}=${v}`);
+  await docker([...args, "backup-agent-test/debian:trixie", "sh", "-c", 'trap "exit 0" TERM; while :; do sleep 0.2; done']);
+  return name;
+}

@@ -5,27 +5,29 @@ import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from "node:fs";
 import { join, relative } from "node:path";
 import { execa } from "execa";
-import { docker, E2E_LABEL, uniqueName } from "./docker.js";
+import { docker, E2E_LABEL } from "./docker.js";
 
 const volumes: string[] = [];
 
-/** Creates `<project>_<key>` with Compose's labels, links it under `root`; returns its mountpoint. */
-export async function createProjectVolume(project: string, key: string, root: string): Promise<{ name: string; dir: string }> {
+/**
+ * Creates `<project>_<key>` with Compose's labels (and `labels`), and links it under `root` by its full
+ * name or its Compose key, as `name:/volumes/name:ro` would mount it (or not at all); returns its
+ * mountpoint on this host.
+ */
+export async function createProjectVolume(
+  project: string,
+  key: string,
+  root: string | undefined,
+  options: { labels?: Record<string, string>; linkAs?: "name" | "key" } = {},
+): Promise<{ name: string; dir: string }> {
   const name = `${project}_${key}`;
-  await docker([
-    "volume",
-    "create",
-    "--label",
-    E2E_LABEL,
-    "--label",
-    `com.docker.compose.project=${project}`,
-    "--label",
-    `com.docker.compose.volume=${key}`,
-    name,
-  ]);
+  const args = ["volume", "create", "--label", E2E_LABEL, "--label", `com.docker.compose.project=${project}`];
+  args.push("--label", `com.docker.compose.volume=${key}`);
+  for (const [k, v] of Object.entries(options.labels ?? {})) args.push("--label", `${k}=${v}`);
+  await docker([...args, name]);
   volumes.push(name);
   const dir = (await docker(["volume", "inspect", "-f", "{{.Mountpoint}}", name])).trim();
-  symlinkSync(dir, join(root, name));
+  if (root) symlinkSync(dir, join(root, options.linkAs === "key" ? key : name));
   return { name, dir };
 }
 
@@ -52,25 +54,6 @@ export function digestTree(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
-}
-
-/** A container of the project that mounts `volume` at /data and stops within a second of SIGTERM. */
-export async function startVolumeUser(
-  project: string,
-  service: string,
-  volume: string,
-  labels: Record<string, string> = {},
-): Promise<string> {
-  const name = uniqueName(`${project}-${service}`);
-  const args = ["run", "-d", "--name", name, "--label", E2E_LABEL, "-v", `${volume}:/data`];
-  for (const [k, v] of Object.entries({
-    "com.docker.compose.project": project,
-    "com.docker.compose.service": service,
-    ...labels,
-  }))
-    args.push("--label", `${k}=${v}`);
-  await docker([...args, "backup-agent-test/debian:trixie", "sh", "-c", 'trap "exit 0" TERM; while :; do sleep 0.2; done']);
-  return name;
 }
 
 export async function containerState(name: string): Promise<{ running: boolean; startedAt: string }> {

@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import { evaluateStatus, type StatusInput } from "../../../src/report/status.js";
+import type { VerifyRecord } from "../../../src/report/verify-record.js";
+import type { Snapshot } from "../../../src/restic/repository.js";
+
+const H = 3_600_000;
+const now = new Date("2026-11-21T12:00:00Z");
+const thresholds = { warnAfterMs: 25 * H, criticalAfterMs: 50 * H, verifyMaxAgeMs: 8 * 24 * H, offsiteMaxLagMs: 50 * H };
+
+function snap(kind: string, target: string, hoursAgo: number, extra: Record<string, string> = {}, bytes = 1000): Snapshot {
+  return {
+    id: `${kind}-${target}-${hoursAgo}`,
+    time: new Date(now.getTime() - hoursAgo * H),
+    rawTime: new Date(now.getTime() - hoursAgo * H).toISOString(),
+    paths: [`/${kind}__${target}`],
+    hostname: "h",
+    tags: { kind, target, run: "r", ...extra },
+    totalBytes: bytes,
+  };
+}
+
+function verifyRecord(hoursAgo: number, results: VerifyRecord["results"], errors: string[] = []): VerifyRecord {
+  const at = new Date(now.getTime() - hoursAgo * H).toISOString();
+  return { runId: "v", startedAt: at, finishedAt: at, ok: results.every((r) => r.ok) && errors.length === 0, durationSeconds: 5, results, errors };
+}
+
+function input(over: Partial<StatusInput>): StatusInput {
+  return {
+    snapshots: [],
+    current: [
+      { kind: "postgres", name: "db" },
+      { kind: "volume", name: "shop_uploads" },
+    ],
+    expected: [],
+    unprotected: [],
+    verify: undefined,
+    ...over,
+  };
+}
+
+const fresh = [
+  snap("postgres-globals", "db", 2),
+  snap("postgres", "db", 2, { database: "shop" }, 5000),
+  snap("postgres", "db", 2, { database: "postgres" }, 700),
+  snap("volume", "shop_uploads", 3),
+];
+
+describe("status levels", () => {
+  it("is GOOD with fresh backups of every target and a passed verify", () => {
+    const report = evaluateStatus(
+      input({ snapshots: fresh, verify: verifyRecord(30, [{ kind: "postgres", target: "db", database: "", ok: true }]) }),
+      thresholds,
+      now,
+    );
+    expect(report.problems).toEqual([]);
+    expect([report.level, report.exitCode]).toEqual(["GOOD", 0]);
+    const db = report.targets.find((t) => t.target === "db");
+    expect(db).toMatchObject({ kind: "postgres", ageSeconds: 2 * 3600, sizeBytes: 6700, verify: "passed", level: "GOOD" });
+    expect(db?.databases.map((d) => d.database).sort()).toEqual(["postgres", "shop"]);
+  });
+
+  it("is CRITICAL when the repository holds no backup at all", () => {
+    const report = evaluateStatus(input({}), thresholds, now);
+    expect([report.level, report.exitCode]).toEqual(["CRITICAL", 2]);
+    expect(report.problems[0]?.message).toBe("the repository holds no backup at all");
+  });
+
+  it("is WARNING past 25 h and CRITICAL past 50 h, naming the target and its age", () => {
+    const warn = evaluateStatus(input({ snapshots: [...fresh.slice(0, 3), snap("volume", "shop_uploads", 26)] }), thresholds, now);
+    expect([warn.level, warn.exitCode]).toEqual(["WARNING", 1]);
+    expect(warn.problems.map((p) => p.message)).toEqual(["volume/shop_uploads: no backup for 26 h (warning after 25 h)"]);
+    const crit = evaluateStatus(input({ snapshots: [...fresh.slice(0, 3), snap("volume", "shop_uploads", 51)] }), thresholds, now);
+    expect([crit.level, crit.exitCode]).toEqual(["CRITICAL", 2]);
+  });
+
+  it("follows configured thresholds", () => {
+    const report = evaluateStatus(input({ snapshots: fresh }), { ...thresholds, warnAfterMs: 1 * H, criticalAfterMs: 2.5 * H }, now);
+    expect(report.level).toBe("CRITICAL");
+    expect(report.targets.map((t) => t.level)).toEqual(["WARNING", "CRITICAL"]);
+  });
+
+  it("warns about a target found but never backed up, and an expected target that has no container", () => {
+    const report = evaluateStatus(
+      input({ snapshots: [...fresh, snap("exec", "mariadb", 1)], current: [...(input({}).current ?? []), { kind: "meilisearch", name: "search" }], expected: ["exec/mariadb"] }),
+      thresholds,
+      now,
+    );
+    expect(report.level).toBe("WARNING");
+    expect(report.missing).toEqual(["exec/mariadb", "meilisearch/search"]);
+  });
+
+  it("warns about unprotected volumes, a failed verify (naming the target) and a lagging offsite", () => {
+    const report = evaluateStatus(
+      input({
+        snapshots: fresh,
+        unprotected: ["shop_cache"],
+        verify: verifyRecord(10, [{ kind: "postgres", target: "db", database: "shop", ok: false }], ["row counts differ"]),
+        offsite: { newest: new Date(now.getTime() - 60 * H) },
+      }),
+      thresholds,
+      now,
+    );
+    expect(report.level).toBe("WARNING");
+    expect(report.problems.map((p) => p.message)).toEqual([
+      "postgres/db: the last verify failed",
+      "volume shop_cache is unprotected: no target backs it up and no label excludes it",
+      "the last verify (2026-11-21T02:00:00.000Z) failed: row counts differ",
+      "offsite is 58 h behind the local repository (warning after 50 h)",
+    ]);
+    expect(report.verify?.failed).toEqual(["postgres/db"]);
+  });
+
+  it("warns when verify is older than its limit, or never ran while backups are older than it", () => {
+    const old = [snap("postgres", "db", 24 * 9, { database: "shop" }), ...fresh];
+    expect(evaluateStatus(input({ snapshots: old }), thresholds, now).problems.map((p) => p.message)).toEqual([
+      "no verify has ever run, and backups exist for 216 h",
+    ]);
+    expect(evaluateStatus(input({ snapshots: fresh }), thresholds, now).level).toBe("GOOD");
+    const stale = evaluateStatus(input({ snapshots: fresh, verify: verifyRecord(24 * 9, []) }), thresholds, now);
+    expect(stale.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^the last verify ran 216 h ago/)]);
+  });
+
+  it("shows a target only the repository remembers without judging it, unless Docker cannot be asked", () => {
+    const gone = [...fresh, snap("postgres", "legacy", 24 * 30, { database: "old" })];
+    const report = evaluateStatus(input({ snapshots: gone, verify: verifyRecord(30, []) }), thresholds, now);
+    expect(report.level).toBe("GOOD");
+    expect(report.targets.find((t) => t.target === "legacy")?.source).toBe("history");
+    const blind = evaluateStatus(input({ snapshots: gone, current: undefined, discoveryError: "connect ENOENT /var/run/docker.sock" }), thresholds, now);
+    expect(blind.level).toBe("CRITICAL");
+    expect(blind.problems.map((p) => p.message)).toContain("cannot discover targets in Docker: connect ENOENT /var/run/docker.sock");
+  });
+
+  it("is CRITICAL when the repository cannot be read", () => {
+    const report = evaluateStatus(input({ repositoryError: "wrong password (exit 12)" }), thresholds, now);
+    expect(report.level).toBe("CRITICAL");
+    expect(report.problems.map((p) => p.message)).toContain("cannot read the repository: wrong password (exit 12)");
+  });
+});
