@@ -18,6 +18,7 @@ import { runReporter } from "../report/run-reporter.js";
 import { TargetMetrics } from "../report/target-metrics.js";
 import { ResticCli } from "../restic/cli-repository.js";
 import { buildKinds } from "../targets/registry.js";
+import { removeStaleLocks } from "./stale-locks.js";
 
 export const VERSION: string = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 
@@ -58,7 +59,13 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
   const jobs = buildJobs(deps);
   const checks = Object.fromEntries(JOB_NAMES.map((j) => [j, config.jobs[j].healthcheck])) as Record<JobName, (typeof config.jobs)[JobName]["healthcheck"]>;
   const timeoutsMs = Object.fromEntries(JOB_NAMES.map((j) => [j, config.jobs[j].timeoutMs])) as Record<JobName, number>;
-  const runner = new Runner({ jobs, timeoutsMs, log: logger, reporter: runReporter({ metrics, healthchecks, tails, checks }) });
+  const runner = new Runner({
+    jobs,
+    timeoutsMs,
+    log: logger,
+    reporter: runReporter({ metrics, healthchecks, tails, checks }),
+    prepare: (log, signal) => removeStaleLocks(repository, log, signal),
+  });
   const status: StatusDeps = { ...deps, thresholds: config.status, log: logger };
   return { config, logger, metrics, healthchecks, repository, offsite, engine, sandbox, kinds, deps, jobs, runner, status };
 }

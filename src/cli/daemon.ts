@@ -69,7 +69,7 @@ export async function daemonCommand(app: App): Promise<number> {
   log.info({ signal }, "stopping: no new runs");
   scheduler.stop();
   await runner.shutdown(config.shutdownGraceMs);
-  await app.healthchecks.flush(5_000);
+  await app.healthchecks.flush();
   await app.healthchecks.close();
   server?.closeAllConnections();
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));

@@ -2,7 +2,6 @@
 import { UsageError } from "../core/errors.js";
 import { isJobName, JOB_NAMES, parseJobFlags } from "../core/job.js";
 import type { App } from "./app.js";
-import { removeStaleLocks } from "./stale-locks.js";
 
 /** Exit codes: 0 success, 1 the run failed, 64 bad usage. */
 export async function runCommand(app: App, args: readonly string[]): Promise<number> {
@@ -17,13 +16,12 @@ export async function runCommand(app: App, args: readonly string[]): Promise<num
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    if (name !== "check") await removeStaleLocks(app.repository, app.logger);
     const outcome = await app.runner.run(name, flags, "cli");
     return outcome.result === "success" ? 0 : 1;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    await app.healthchecks.flush(app.config.healthchecks.timeoutMs * 2);
+    await app.healthchecks.flush();
     await app.healthchecks.close();
   }
 }

@@ -91,6 +91,11 @@ export function formatStatus(report: StatusReport, source: string): string {
       ? `Last verify: ${report.verify.lastRun} ${report.verify.ok ? "passed" : `FAILED${report.verify.failed.length ? ` (${report.verify.failed.join(", ")})` : ""}`}`
       : "Last verify: never",
   );
+  if (report.check) {
+    const packs = [...report.check.damagedPacks.map((p) => `damaged ${p.slice(0, 8)}`), ...report.check.missingPacks.map((p) => `missing ${p.slice(0, 8)}`)];
+    lines.push(`Last repository check: ${report.check.lastRun} ${report.check.ok ? "passed" : `FAILED${packs.length ? ` (${packs.join(", ")})` : ""}`}`);
+    if (!report.check.ok && report.check.advice.length) lines.push(`  to repair: ${report.check.advice.join("; then ")}`);
+  }
   if (report.offsite) {
     lines.push(
       report.offsite.error

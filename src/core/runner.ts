@@ -27,6 +27,8 @@ export interface RunnerDeps {
   timeoutsMs: Record<JobName, number>;
   log: Logger;
   reporter: RunReporter;
+  /** Run before every job, under the job's own signal (the agent removes stale locks here). Never throws. */
+  prepare?: (log: Logger, signal: AbortSignal) => Promise<void>;
   now?: () => number;
 }
 
@@ -86,6 +88,7 @@ export class Runner {
     try {
       const job = jobs.get(name);
       if (!job) throw new BackupError(`job "${name}" is not available in this version of backup-agent`);
+      await this.#deps.prepare?.(log, signal);
       await job.run({ runId, job: name, flags, signal, log, startedAt: new Date(started) });
       if (signal.aborted) throw signal.reason;
     } catch (caught) {

@@ -6,6 +6,7 @@ import { resolveProject } from "../docker/project.js";
 import { backupKind } from "./backup-kind.js";
 import { reportCoverage, scanCoverage } from "./coverage.js";
 import type { JobDeps } from "./deps.js";
+import { checkAndRecord } from "./repository-check.js";
 import { applyRetention } from "./retention.js";
 
 export function backupJob(deps: JobDeps): Job {
@@ -30,16 +31,8 @@ export function backupJob(deps: JobDeps): Job {
         await attempt(() => applyRetention({ repository: deps.repository, policy: deps.retention.local, policyVariables }, ctx));
       }
       if (ctx.flags.has("check")) {
-        await attempt(async () => {
-          try {
-            await deps.repository.check(deps.checkSubset, ctx.signal);
-          } catch (error) {
-            if (!ctx.signal.aborted) deps.metrics.repository.checked(false);
-            throw error;
-          }
-          deps.metrics.repository.checked(true);
-          ctx.log.info({ subset: deps.checkSubset }, "repository check passed");
-        });
+        const failed = await checkAndRecord({ ...deps, metrics: deps.metrics.repository }, deps.checkSubset, ctx);
+        if (failed) failures.push(failed);
       }
       if (failures.length === 1) throw failures[0];
       if (failures.length > 1) throw new AggregateBackupError("backup", failures);

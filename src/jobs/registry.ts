@@ -8,6 +8,6 @@ import { postgresJob } from "./postgres.js";
 import { verifyJob } from "./verify.js";
 
 export function buildJobs(deps: JobDeps): Map<JobName, Job> {
-  const jobs = [checkJob(deps.repository), postgresJob(deps), backupJob(deps), offsiteJob(deps), verifyJob(deps)];
+  const jobs = [checkJob(deps), postgresJob(deps), backupJob(deps), offsiteJob(deps), verifyJob(deps)];
   return new Map(jobs.map((job) => [job.name, job]));
 }

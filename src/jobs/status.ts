@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import { renderError } from "../core/errors.js";
 import { evaluateStatus, type StatusReport, type StatusThresholds } from "../report/status.js";
+import { readLastCheck } from "../report/check-record.js";
 import { readLastVerify } from "../report/verify-record.js";
 import type { Repository, Snapshot } from "../restic/repository.js";
 import { KIND } from "../restic/tags.js";
@@ -37,6 +38,7 @@ export async function gatherStatus(deps: StatusDeps, signal: AbortSignal, now = 
     discoveryError = renderError(error);
   }
   const verify = repositoryError ? undefined : await readLastVerify(deps.repository, snapshots, signal, deps.log);
+  const check = repositoryError ? undefined : await readLastCheck(deps.repository, snapshots, signal, deps.log);
   let offsite: { newest: Date | undefined; error?: string } | undefined;
   if (deps.offsite) {
     try {
@@ -46,7 +48,7 @@ export async function gatherStatus(deps: StatusDeps, signal: AbortSignal, now = 
     }
   }
   return evaluateStatus(
-    { snapshots, repositoryError, current, discoveryError, expected: deps.expected, unprotected, verify, offsite },
+    { snapshots, repositoryError, current, discoveryError, expected: deps.expected, unprotected, verify, check, offsite },
     deps.thresholds,
     now,
   );

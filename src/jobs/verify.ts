@@ -14,6 +14,7 @@ import { storeText } from "../targets/store.js";
 import { named } from "./backup-kind.js";
 import type { JobDeps } from "./deps.js";
 import { expectedNames } from "./expected.js";
+import { checkAndRecord } from "./repository-check.js";
 
 export function verifyJob(deps: JobDeps): Job {
   return {
@@ -119,23 +120,9 @@ async function verifyTarget(
   }
 }
 
-/** `restic check --read-data-subset` (BACKUP_CHECK_SUBSET); its result is also the repository metric. */
+/** `restic check --read-data-subset` (BACKUP_CHECK_SUBSET): the repository metric, its record, and a gauge. */
 async function verifyRepository(deps: JobDeps, ctx: RunContext, gauge: VerifyTargetGauge): Promise<Error | undefined> {
-  const subset = deps.checkSubset;
-  const set = (ok: boolean) => gauge.set({ kind: "repository", target: "local", database: "" }, ok ? 1 : 0);
-  try {
-    await deps.repository.check(subset, ctx.signal);
-    deps.metrics.repository.checked(true);
-    set(true);
-    ctx.log.info({ subset }, "repository check passed");
-    return undefined;
-  } catch (error) {
-    if (ctx.signal.aborted) throw error;
-    deps.metrics.repository.checked(false);
-    set(false);
-    return new BackupError(`repository ${deps.repository.display}: restic check${subset ? ` --read-data-subset=${subset}` : ""} failed`, {
-      target: "repository",
-      cause: error,
-    });
-  }
+  const failure = await checkAndRecord({ ...deps, metrics: deps.metrics.repository }, deps.checkSubset, ctx);
+  gauge.set({ kind: "repository", target: "local", database: "" }, failure ? 0 : 1);
+  return failure;
 }

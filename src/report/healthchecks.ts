@@ -57,21 +57,28 @@ export class Healthchecks {
     const url = new URL(check.reveal());
     if (kind !== "success") url.pathname = `${url.pathname.replace(/\/$/, "")}/${kind}`;
     url.searchParams.set("rid", rid);
-    const sent = this.#send(url, body).catch((error: unknown) => {
+    const budget = this.budgetMs;
+    const sent = this.#send(url, body, AbortSignal.timeout(budget)).catch((error: unknown) => {
       const code = (error as { code?: string }).code ?? (error as Error).name;
-      this.#options.log.warn({ job, kind, code }, "healthchecks ping failed after retries");
+      this.#options.log.warn({ job, kind, code }, `healthchecks ${kind} ping of ${job} failed after retries (at most ${budget / 1000}s)`);
       this.#options.onGiveUp?.(job, kind);
     });
     this.#pending.add(sent);
     void sent.finally(() => this.#pending.delete(sent));
   }
 
-  async #send(url: URL, body: string): Promise<void> {
+  /** How long one ping may take, retries included: BACKUP_HC_TIMEOUT × (BACKUP_HC_RETRIES + 1). */
+  get budgetMs(): number {
+    return this.#options.timeoutMs * (this.#options.retries + 1);
+  }
+
+  async #send(url: URL, body: string, signal: AbortSignal): Promise<void> {
     const response = await request(url, {
       method: "POST",
       body,
       headers: { "content-type": "text/plain; charset=utf-8", "user-agent": "backup-agent" },
       dispatcher: this.#dispatcher,
+      signal,
     });
     await response.body.dump();
     if (response.statusCode >= 400) {
@@ -79,9 +86,12 @@ export class Healthchecks {
     }
   }
 
-  /** Waits up to ms for pings in flight (before a CLI run exits or the daemon stops). */
-  async flush(ms: number): Promise<void> {
-    const timer = new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+  /**
+   * Waits for the pings in flight (before a CLI run exits or the daemon stops). Each one ends, and a
+   * failed one is logged, within its budget: this never waits longer than that.
+   */
+  async flush(): Promise<void> {
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, this.budgetMs + 1_000).unref());
     await Promise.race([Promise.allSettled([...this.#pending]), timer]);
   }
 

@@ -2,66 +2,13 @@
 // WARNING / CRITICAL (exit 0 / 1 / 2). Pure, so every rule is unit-tested with an injected clock.
 import type { Snapshot } from "../restic/repository.js";
 import { DATA_KINDS, KIND } from "../restic/tags.js";
-import type { VerifyRecord } from "./verify-record.js";
+import { checkSection, hours, offsiteSection, verifySection } from "./status-sections.js";
+import { LEVEL_EXIT, type StatusInput, type StatusLevel, type StatusReport, type StatusThresholds, type TargetStatus } from "./status-types.js";
 
-export type StatusLevel = "GOOD" | "WARNING" | "CRITICAL";
-export const LEVEL_EXIT: Record<StatusLevel, number> = { GOOD: 0, WARNING: 1, CRITICAL: 2 };
-
-export interface StatusThresholds {
-  warnAfterMs: number;
-  criticalAfterMs: number;
-  verifyMaxAgeMs: number;
-  offsiteMaxLagMs: number;
-}
-
-export interface StatusInput {
-  snapshots: readonly Snapshot[];
-  /** What discovery finds now (undefined when Docker could not be asked: see discoveryError). */
-  current: readonly { kind: string; name: string }[] | undefined;
-  discoveryError?: string;
-  /** `kind/name` entries of BACKUP_EXPECTED_TARGETS. */
-  expected: readonly string[];
-  unprotected: readonly string[];
-  verify: VerifyRecord | undefined;
-  /** Absent when no offsite repository is configured. */
-  offsite?: { newest: Date | undefined; error?: string };
-  /** Why the repository could not be read: then there is no backup to show. */
-  repositoryError?: string;
-}
-
-export interface TargetStatus {
-  kind: string;
-  target: string;
-  /** Newest snapshot of the target, over its databases. */
-  lastBackup: string | undefined;
-  ageSeconds: number | undefined;
-  /** Bytes of the newest run's files (each database's newest). */
-  sizeBytes: number;
-  databases: { database: string; lastBackup: string; sizeBytes: number }[];
-  /** "passed" / "failed" in the last verify, or undefined when it was not verified. */
-  verify: "passed" | "failed" | undefined;
-  /** Found by discovery now, expected by config, or only in the repository's history. */
-  source: "discovered" | "expected" | "history";
-  level: StatusLevel;
-  reasons: string[];
-}
-
-export interface StatusReport {
-  level: StatusLevel;
-  exitCode: number;
-  generatedAt: string;
-  thresholds: { warnAfterSeconds: number; criticalAfterSeconds: number; verifyMaxAgeSeconds: number; offsiteMaxLagSeconds: number };
-  targets: TargetStatus[];
-  missing: string[];
-  unprotectedVolumes: string[];
-  verify: { lastRun: string; ok: boolean; failed: string[] } | undefined;
-  offsite: { newest: string | undefined; lagSeconds: number | undefined; error?: string } | undefined;
-  /** Every reason the level is not GOOD, most severe first. */
-  problems: { level: Exclude<StatusLevel, "GOOD">; message: string }[];
-}
+export type { Problem, StatusInput, StatusLevel, StatusReport, StatusThresholds, TargetStatus } from "./status-types.js";
+export { LEVEL_EXIT } from "./status-types.js";
 
 const worst = (a: StatusLevel, b: StatusLevel): StatusLevel => (LEVEL_EXIT[a] >= LEVEL_EXIT[b] ? a : b);
-const hours = (ms: number) => `${Math.round((ms / 3_600_000) * 10) / 10} h`;
 
 export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Date): StatusReport {
   const problems: StatusReport["problems"] = [];
@@ -115,8 +62,10 @@ export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Dat
       status.reasons.push(reason);
       problem(level, `${k}: ${reason}`);
     };
-    // Without Docker's answer, every target the repository knows is held to the same rules.
-    if (source !== "history" || input.current === undefined) {
+    // Without Docker's answer, every target the repository knows is held to the same rules; without
+    // the repository's, nothing is known of any target's backups (the repository problem says why).
+    if (input.repositoryError) status.reasons.push("unknown: the repository cannot be read");
+    else if (source !== "history" || input.current === undefined) {
       if (ageMs === undefined) {
         missing.push(k);
         flag("WARNING", source === "expected" ? "expected by BACKUP_EXPECTED_TARGETS but never backed up and not found" : "found but never backed up");
@@ -136,35 +85,9 @@ export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Dat
   if (input.discoveryError) problem("WARNING", `cannot discover targets in Docker: ${input.discoveryError}`);
   for (const v of input.unprotected) problem("WARNING", `volume ${v} is unprotected: no target backs it up and no label excludes it`);
 
-  let verify: StatusReport["verify"];
-  if (input.verify) {
-    const failed = [...verified.entries()].filter(([, ok]) => !ok).map(([k]) => k);
-    verify = { lastRun: input.verify.finishedAt, ok: input.verify.ok, failed };
-    if (!input.verify.ok) {
-      problem("WARNING", `the last verify (${input.verify.finishedAt}) failed: ${input.verify.errors.join("; ") || "see its log"}`);
-    }
-    const age = now.getTime() - Date.parse(input.verify.finishedAt);
-    if (age > t.verifyMaxAgeMs) problem("WARNING", `the last verify ran ${hours(age)} ago (warning after ${hours(t.verifyMaxAgeMs)})`);
-  } else {
-    const oldest = data[0];
-    if (oldest && now.getTime() - oldest.time.getTime() > t.verifyMaxAgeMs) {
-      problem("WARNING", `no verify has ever run, and backups exist for ${hours(now.getTime() - oldest.time.getTime())}`);
-    }
-  }
-
-  let offsite: StatusReport["offsite"];
-  if (input.offsite) {
-    const localNewest = data.at(-1)?.time;
-    const lagMs = localNewest && input.offsite.newest ? Math.max(0, localNewest.getTime() - input.offsite.newest.getTime()) : undefined;
-    offsite = { newest: input.offsite.newest?.toISOString(), lagSeconds: lagMs === undefined ? undefined : Math.round(lagMs / 1000) };
-    if (input.offsite.error) {
-      offsite.error = input.offsite.error;
-      problem("WARNING", `cannot read the offsite repository: ${input.offsite.error}`);
-    } else if (!input.offsite.newest && localNewest) problem("WARNING", "the offsite repository holds no backup yet");
-    else if (lagMs !== undefined && lagMs > t.offsiteMaxLagMs) {
-      problem("WARNING", `offsite is ${hours(lagMs)} behind the local repository (warning after ${hours(t.offsiteMaxLagMs)})`);
-    }
-  }
+  const verify = verifySection(input, verified, data, t, now, problem);
+  const offsite = offsiteSection(input, data, t, problem);
+  const check = checkSection(input, problem);
 
   problems.sort((a, b) => LEVEL_EXIT[b.level] - LEVEL_EXIT[a.level]);
   const level = problems.reduce<StatusLevel>((l, p) => worst(l, p.level), "GOOD");
@@ -183,6 +106,7 @@ export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Dat
     unprotectedVolumes: [...input.unprotected],
     verify,
     offsite,
+    check,
     problems,
   };
 }

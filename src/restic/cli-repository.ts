@@ -2,6 +2,7 @@
 // A restic this class killed (abort, timeout) leaves a lock; the lock is removed before the call settles.
 import type { Secret } from "../config/secret.js";
 import { BackupError } from "../core/errors.js";
+import { checkRepository } from "./check.js";
 import { type ResticEnv, runRestic } from "./command.js";
 import { dumpFile } from "./dump.js";
 import { ResticNoRepositoryError } from "./errors.js";
@@ -23,8 +24,12 @@ export interface ResticCliOptions {
   display: string;
 }
 
-/** How long removing the lock of a restic we killed may take. */
-const UNLOCK_AFTER_KILL_MS = 30_000;
+/**
+ * How long removing the lock of a restic we killed may take: short, since the kill may be a timeout
+ * against an unreachable repository. A lock left anyway is stale (its process is dead) and the next
+ * run's unlock removes it.
+ */
+const UNLOCK_AFTER_KILL_MS = 5_000;
 
 export class ResticCli implements Repository {
   readonly env: ResticEnv;
@@ -58,7 +63,10 @@ export class ResticCli implements Repository {
   }
 
   dump(snapshotId: string, path: string, signal: AbortSignal): DumpStream {
-    return dumpFile(this.env, snapshotId, path, signal);
+    const stream = dumpFile(this.env, snapshotId, path, signal);
+    const done = this.#killSafe(signal, () => stream.done);
+    done.catch(() => undefined);
+    return { stdout: stream.stdout, done };
   }
 
   restore(options: RestoreOptions, signal: AbortSignal) {
@@ -66,7 +74,7 @@ export class ResticCli implements Repository {
   }
 
   countTree(snapshotId: string, root: string, signal: AbortSignal) {
-    return countSnapshotTree(this.env, snapshotId, root, signal);
+    return this.#killSafe(signal, () => countSnapshotTree(this.env, snapshotId, root, signal));
   }
 
   async forget(ids: readonly string[], signal: AbortSignal): Promise<void> {
@@ -81,9 +89,7 @@ export class ResticCli implements Repository {
   }
 
   async check(readDataSubset: string | undefined, signal: AbortSignal): Promise<void> {
-    const args = ["check", "--quiet"];
-    if (readDataSubset) args.push(`--read-data-subset=${readDataSubset}`);
-    await this.#run(args, signal);
+    await this.#killSafe(signal, () => checkRepository(this.env, readDataSubset, signal));
   }
 
   async copyFrom(source: Repository, signal: AbortSignal): Promise<void> {

@@ -33,6 +33,16 @@ export function resticChildEnv(env: ResticEnv): Record<string, string> {
 export const RETRY_LOCK = ["--retry-lock", "5m"];
 const LOCKING = new Set(["backup", "check", "copy", "dump", "forget", "ls", "prune", "restore", "snapshots"]);
 
+/** restic processes still running: killed when the agent exits, since they are detached. */
+const live = new Set<ResultPromise>();
+let exitHook = false;
+
+/**
+ * Starts restic. It runs in its own process group (detached): a SIGTERM sent to the agent's whole
+ * group (systemd's control-group stop, `kill -TERM -PGID`) reaches only the agent, which then gives
+ * running jobs their grace period and stops restic itself. Whatever is still running when the agent
+ * exits is killed.
+ */
 export function spawnRestic(
   env: ResticEnv,
   args: readonly string[],
@@ -41,15 +51,25 @@ export function spawnRestic(
 ): ResultPromise {
   const [command = "", ...rest] = args;
   const waits = LOCKING.has(command) && !args.includes("--no-lock") && !args.includes("--retry-lock");
-  return execa(env.binary, waits ? [command, ...RETRY_LOCK, ...rest] : args, {
+  const child = execa(env.binary, waits ? [command, ...RETRY_LOCK, ...rest] : args, {
     env: resticChildEnv(env),
     extendEnv: false,
     cancelSignal: signal,
     forceKillAfterDelay: 10_000,
     reject: false,
     stdin: "ignore",
+    detached: true,
     ...options,
   });
+  if (!exitHook) {
+    exitHook = true;
+    process.on("exit", () => {
+      for (const c of live) c.kill("SIGKILL");
+    });
+  }
+  live.add(child);
+  void child.finally(() => live.delete(child)).catch(() => undefined);
+  return child;
 }
 
 /** Runs `restic args…` to completion; returns stdout, or throws the typed error for its exit code. */

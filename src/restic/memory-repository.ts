@@ -106,10 +106,11 @@ export class MemoryRepository implements Repository {
     };
     return {
       filename,
+      lastWords: "",
       stdin,
       onEarlyExit: (cb) => void (died ? queueMicrotask(cb) : early.push(cb)),
-      commit: async (bytes): Promise<SnapshotSaved> => {
-        const failure = died;
+      commit: async (bytes, commitSignal): Promise<SnapshotSaved> => {
+        const failure = died ?? (commitSignal.aborted ? (commitSignal.reason as Error) : undefined);
         finish();
         if (failure) throw failure;
         const data = Buffer.concat(chunks);

@@ -30,13 +30,18 @@ export interface StdinUpload {
   readonly stdin: Writable;
   /** Calls back once if the upload fails on its own before commit() or abort() (lock, password, disk). */
   onEarlyExit(callback: () => void): void;
-  /** Confirms that exactly `bytes` were written; resolves once the snapshot exists. */
-  commit(bytes: number): Promise<SnapshotSaved>;
+  /**
+   * Confirms that exactly `bytes` were written; resolves once the snapshot exists. When `signal`
+   * aborts first, the upload is stopped (its lock released) and this rejects.
+   */
+  commit(bytes: number, signal: AbortSignal): Promise<SnapshotSaved>;
   /**
    * Ends the upload without a snapshot, whatever was written, and releases what it holds (its lock
    * included). Returns the upload's own failure when it had already failed by itself.
    */
   abort(): Promise<Error | undefined>;
+  /** After abort() stopped a running upload: what restic had reported (e.g. retrying an unreachable backend), or "". */
+  readonly lastWords: string;
 }
 
 export interface PathBackupResult extends SnapshotSaved {
@@ -104,7 +109,11 @@ export interface Repository {
   forget(ids: readonly string[], signal: AbortSignal): Promise<void>;
   /** Removes data no snapshot references. Takes the exclusive lock. */
   prune(signal: AbortSignal): Promise<void>;
-  /** `restic check`, optionally reading a subset of the data ("5%", "1/7", "500M"). Exclusive lock. */
+  /**
+   * `restic check`, optionally reading a subset of the data ("5%", "1/7", "500M"). Exclusive lock.
+   * When it finds damaged or missing packs it throws a ResticCheckError naming them, the snapshots
+   * whose data they hold, and restic's repair advice.
+   */
   check(readDataSubset: string | undefined, signal: AbortSignal): Promise<void>;
   /** Copies the agent's snapshots of `source` that this repository lacks into it. */
   copyFrom(source: Repository, signal: AbortSignal): Promise<void>;

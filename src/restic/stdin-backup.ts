@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
+import { BackupError } from "../core/errors.js";
 import { processExists } from "../core/process.js";
 import { type ResticEnv, spawnRestic } from "./command.js";
 import { resticError, stderrSummary } from "./errors.js";
@@ -39,6 +40,7 @@ export class StdinBackup implements StdinUpload {
   readonly #dir: string;
   readonly #afterKill: (() => Promise<void>) | undefined;
   #settled = false;
+  #lastWords = "";
 
   private constructor(
     readonly filename: string,
@@ -111,14 +113,25 @@ export class StdinBackup implements StdinUpload {
     return this.#child.exitCode !== null || this.#child.signalCode !== null;
   }
 
-  /** Ends the data, confirms `bytes` to the gate, and waits for restic: the snapshot exists once this resolves. */
-  async commit(bytes: number): Promise<SnapshotSaved> {
+  /**
+   * Ends the data, confirms `bytes` to the gate, and waits for restic: the snapshot exists once this
+   * resolves. When `signal` aborts first (restic still waiting for an unreachable repository, say),
+   * restic is killed and its lock removed, and this rejects saying what restic had reported.
+   */
+  async commit(bytes: number, signal: AbortSignal): Promise<SnapshotSaved> {
     this.#settled = true;
     try {
       // Every byte is in the FIFO before the confirmation, which the gate checks against its count.
       await writeFully(this.#data, "");
       await writeFully(this.#control, `commit ${bytes}\n`);
-      const result = await this.#child;
+      const result = await Promise.race([this.#child, aborted(signal)]).catch(async (reason: unknown) => {
+        this.#child.kill("SIGKILL");
+        await this.#exit;
+        this.#lastWords = stderrSummary(String((await this.#child).stderr ?? ""));
+        await this.#afterKill?.();
+        const said = this.#lastWords ? `; restic had reported: ${this.#lastWords}` : "";
+        throw new BackupError(`restic backup was stopped while saving the snapshot${said}`, { cause: reason, isCanceled: true });
+      });
       if (result.exitCode !== 0) {
         throw resticError("backup", result.exitCode, stderrSummary(String(result.stderr)));
       }
@@ -143,7 +156,13 @@ export class StdinBackup implements StdinUpload {
     if (ownFailure && result.exitCode !== 0) {
       return resticError("backup", result.exitCode, stderrSummary(String(result.stderr)));
     }
+    this.#lastWords = stderrSummary(String(result.stderr ?? ""));
     return undefined;
+  }
+
+  /** What a restic killed by abort() had said on stderr (retrying an unreachable backend, say); "" if nothing. */
+  get lastWords(): string {
+    return this.#lastWords;
   }
 
   async #cleanup(): Promise<void> {
@@ -164,6 +183,14 @@ export async function reapGateDirs(): Promise<number> {
     reaped++;
   }
   return reaped;
+}
+
+/** Rejects with the signal's reason once it aborts (at once if it already has). */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
 }
 
 /** Resolves once this write and every one before it reached the kernel. */

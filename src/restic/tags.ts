@@ -13,6 +13,8 @@ export const KIND = {
   manifest: "manifest",
   /** The outcome of one verify run. */
   verify: "verify",
+  /** The outcome of one `restic check`. */
+  check: "check",
 } as const;
 
 /** The kinds of target the agent backs up (the kind contract's names). */

@@ -52,11 +52,18 @@ export async function storeStream(
     controller.abort();
     const uploadFailure = await upload.abort();
     sink.destroy();
-    // restic's own failure explains more than the producer's broken pipe it caused.
-    throw uploadFailure ? new BackupError(upload.filename, { cause: uploadFailure }) : error;
+    // restic's own failure explains more than the producer's broken pipe it caused; and what a restic
+    // that was stopped had been reporting (an unreachable repository) explains a timeout.
+    if (uploadFailure) throw new BackupError(upload.filename, { cause: uploadFailure });
+    if (upload.lastWords) {
+      throw new BackupError(`${upload.filename}: stopped while restic reported of repository ${repository.display}: ${upload.lastWords}`, { cause: error });
+    }
+    throw error;
   }
   const { size, sha256 } = sink.checksum();
-  const saved = await upload.commit(size);
+  const saved = await upload.commit(size, signal).catch((error: unknown) => {
+    throw new BackupError(`${upload.filename}: saving it in repository ${repository.display}`, { cause: error });
+  });
   if (saved.totalBytes !== size) {
     throw new BackupError(`${upload.filename}: restic stored ${saved.totalBytes} bytes but ${size} were streamed (snapshot ${saved.snapshotId})`);
   }

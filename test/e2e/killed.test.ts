@@ -4,14 +4,9 @@ import { execa } from "execa";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { AgentProcess, baseEnv } from "./support/daemon.js";
 import { removeTestContainers, startPostgres } from "./support/docker.js";
-import { newRepo, snapshots } from "./support/restic.js";
+import { locks, newRepo, snapshots } from "./support/restic.js";
 
 afterAll(removeTestContainers);
-
-async function locks(env: Record<string, string>): Promise<string[]> {
-  const { stdout } = await execa("restic", ["list", "locks", "--no-lock", "--quiet"], { env });
-  return stdout.split("\n").filter(Boolean);
-}
 
 describe("a backup killed mid-run", () => {
   it("leaves no snapshot, and the next run removes its stale lock and succeeds", async () => {

@@ -3,35 +3,23 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa, type ResultPromise } from "execa";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { AgentProcess, baseEnv, freePort } from "./support/daemon.js";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AgentProcess, baseEnv } from "./support/daemon.js";
+import { RestServer } from "./support/rest-server.js";
 import { newRepo, type TestRepo } from "./support/restic.js";
 
-let rclone: ResultPromise | undefined;
-let port = 0;
+const server = new RestServer();
 let offsiteUrl = "";
 const OFFSITE_PASSWORD = "offsite-password";
 const offsiteEnv = () => ({ RESTIC_REPOSITORY: offsiteUrl, RESTIC_PASSWORD: OFFSITE_PASSWORD });
 
 async function startRclone(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "e2e-offsite-rest-"));
-  port = await freePort();
-  offsiteUrl = `rest:http://127.0.0.1:${port}/`;
-  rclone = execa("rclone", ["serve", "restic", "--addr", `127.0.0.1:${port}`, dir], { reject: false });
-  await vi.waitFor(
-    async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/config`, { method: "HEAD" });
-      expect(response.status).toBeLessThan(500);
-    },
-    { timeout: 20_000, interval: 100 },
-  );
+  await server.start();
+  offsiteUrl = server.url;
 }
 
-async function stopRclone(): Promise<void> {
-  if (rclone && rclone.exitCode === null) rclone.kill("SIGKILL");
-  await rclone;
-}
+const stopRclone = () => server.stop();
 
 interface Snap {
   id: string;

@@ -15,6 +15,8 @@ describe("systemd units", () => {
   it("reads its settings from /etc/backup-agent.env, optional, and is hardened", () => {
     const stdout = readFileSync("systemd/backup-agent.service", "utf8");
     expect(stdout).toContain("EnvironmentFile=-/etc/backup-agent.env");
+    // SIGTERM to the agent alone: it gives running jobs their grace, then stops restic itself.
+    expect(stdout).toContain("KillMode=mixed");
     for (const setting of [
       "NoNewPrivileges=yes",
       "ProtectSystem=strict",

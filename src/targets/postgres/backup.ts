@@ -79,7 +79,10 @@ export async function backupPostgres(target: PostgresTarget, deps: PostgresBacku
 
   if (target.globals) await attempt(await globalsPart(deps.engine, target, run));
   for (const database of selected) {
-    run.signal.throwIfAborted();
+    if (run.signal.aborted) {
+      failed(KIND.postgres, database, fail(`${database}: not backed up`, run.signal.reason));
+      continue;
+    }
     const part: Part = {
       kind: KIND.postgres,
       database,
@@ -99,7 +102,9 @@ export async function backupPostgres(target: PostgresTarget, deps: PostgresBacku
     try {
       await attempt(part);
     } finally {
-      await part.session?.close().catch((error: unknown) => logFailure(log, "closing the snapshot session failed", error, { database }, "warn"));
+      await part.session?.close().catch((error: unknown) => {
+        if (!run.signal.aborted) logFailure(log, "closing the snapshot session failed", error, { database }, "warn");
+      });
     }
   }
 

@@ -19,8 +19,11 @@ export class AgentProcess {
     args: string[],
     env: Record<string, string>,
     readonly port?: number,
+    /** In a process group of its own, as systemd or a shell job starts it: signal(-pid) reaches the group. */
+    options: { ownGroup?: boolean } = {},
   ) {
     this.process = execa("node", ["dist/main.js", ...args], {
+      detached: options.ownGroup ?? false,
       env: {
         ...env,
         BACKUP_LOG_FORMAT: "json",
@@ -43,6 +46,11 @@ export class AgentProcess {
   /** The value of one series in /metrics, e.g. ('backup_job_runs_total', {job:'check', result:'failure'}). */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
     return metricValue(await this.metrics(), name, labels);
+  }
+
+  /** Sends `signal` to the agent's whole process group (it must have been started with ownGroup). */
+  signalGroup(signal: NodeJS.Signals): void {
+    process.kill(-(this.process.pid as number), signal);
   }
 
   get running(): boolean {

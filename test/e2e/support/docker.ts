@@ -111,3 +111,15 @@ export async function startIdleContainer(
   await docker([...args, "backup-agent-test/debian:trixie", "sh", "-c", 'trap "exit 0" TERM; while :; do sleep 0.2; done']);
   return name;
 }
+
+/**
+ * Waits until a process runs in the container whose command line is `command` or starts with it
+ * followed by a space ("pg_dump", "sleep 300"), seen from the host: no tools needed inside.
+ */
+export async function waitForProcess(container: string, command: string, timeout = 60_000): Promise<void> {
+  const lines = async () => (await docker(["top", container, "-eo", "pid,args"])).split("\n").map((l) => l.trim().replace(/^\d+\s+/, ""));
+  await vi.waitFor(async () => expect((await lines()).some((l) => l === command || l.startsWith(`${command} `))).toBe(true), {
+    timeout,
+    interval: 100,
+  });
+}

@@ -47,3 +47,9 @@ export async function snapshots(repo: TestRepo, ...allTags: string[]): Promise<T
     ),
   }));
 }
+
+/** The repository's locks (restic list locks): empty when no run holds or left one. */
+export async function locks(env: Record<string, string>): Promise<string[]> {
+  const { stdout } = await execa("restic", ["list", "locks", "--no-lock", "--quiet"], { env });
+  return stdout.split("\n").filter(Boolean);
+}

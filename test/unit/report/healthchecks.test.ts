@@ -31,7 +31,7 @@ describe("Healthchecks", () => {
     const hc = new Healthchecks({ timeoutMs: 2000, retries: 2, log: pino({ level: "silent" }) });
     hc.ping("check", new Secret(url), "start", "rid-1");
     hc.ping("check", new Secret(url), "fail", "rid-1", "the error");
-    await hc.flush(5000);
+    await hc.flush();
     expect(seen.map((s) => s.url).sort()).toEqual(["/abc-uuid/fail?rid=rid-1", "/abc-uuid/start?rid=rid-1"]);
     expect(seen.find((s) => s.url.includes("fail"))?.body).toBe("the error");
   });
@@ -40,7 +40,7 @@ describe("Healthchecks", () => {
     const { url, seen } = await endpoint(["500", "500", "ok"]);
     const hc = new Healthchecks({ timeoutMs: 2000, retries: 3, log: pino({ level: "silent" }) });
     hc.ping("check", new Secret(url), "success", "rid-2", "log tail");
-    await hc.flush(20_000);
+    await hc.flush();
     expect(seen).toHaveLength(3);
     expect(seen.every((s) => s.url === "/abc-uuid?rid=rid-2" && s.body === "log tail")).toBe(true);
   });
@@ -57,4 +57,22 @@ describe("Healthchecks", () => {
     hc.ping("check", new Secret(url), "start", "rid-3");
     await vi.waitFor(() => expect(gaveUp).toHaveBeenCalledWith("check", "start"), { timeout: 10_000 });
   });
+
+  it("ends every hung ping within its budget, logs each one, and flush waits for all of them", async () => {
+    const { url } = await endpoint(["hang", "hang", "hang", "hang"]);
+    const lines: string[] = [];
+    const log = pino({ level: "warn" }, { write: (line: string) => void lines.push(line) });
+    const hc = new Healthchecks({ timeoutMs: 300, retries: 1, log });
+    hc.ping("backup", new Secret(url), "start", "rid-4");
+    hc.ping("backup", new Secret(url), "fail", "rid-4", "tail");
+    const started = Date.now();
+    await hc.flush();
+    const waited = Date.now() - started;
+    expect(lines.filter((l) => l.includes("healthchecks start ping of backup failed"))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes("healthchecks fail ping of backup failed"))).toHaveLength(1);
+    expect(lines.join("")).not.toContain("abc-uuid");
+    // The budget is timeout × (retries + 1) = 0.6 s per ping; flush itself adds at most 1 s.
+    expect(waited).toBeLessThan(hc.budgetMs + 1_000);
+  });
 });
+

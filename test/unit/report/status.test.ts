@@ -136,3 +136,32 @@ describe("status levels", () => {
     expect(report.problems.map((p) => p.message)).toContain("cannot read the repository: wrong password (exit 12)");
   });
 });
+
+describe("status of the repository as a whole", () => {
+  const check = {
+    runId: "r",
+    finishedAt: now.toISOString(),
+    subset: "100%",
+    ok: false,
+    damagedPacks: ["a".repeat(64)],
+    missingPacks: [],
+    affected: ['postgres target "db" (database app, snapshot 12345678 of 2026-05-01T03:00:00.000Z)'],
+    advice: [`restic repair packs ${"a".repeat(64)}`, "restic repair snapshots --forget"],
+    error: "repository /srv/restic: restic check --read-data-subset=100% failed: damaged pack aaaa…",
+  };
+
+  it("warns when the last repository check found damage, and shows the packs and the repair", () => {
+    const report = evaluateStatus(input({ snapshots: [snap("postgres", "db", 1)], check }), thresholds, now);
+    expect(report.level).toBe("WARNING");
+    expect(report.check).toMatchObject({ ok: false, damagedPacks: check.damagedPacks, advice: check.advice });
+    expect(report.problems.map((p) => p.message)).toContain(`the last repository check (${now.toISOString()}) failed: ${check.error}`);
+  });
+
+  it("when the repository cannot be read, says so once instead of calling every running target missing", () => {
+    const report = evaluateStatus(input({ snapshots: [], current: [{ kind: "postgres", name: "db" }], repositoryError: "wrong repository password (exit code 12)" }), thresholds, now);
+    expect(report.level).toBe("CRITICAL");
+    expect(report.missing).toEqual([]);
+    expect(report.problems.map((p) => p.message)).toEqual(["cannot read the repository: wrong repository password (exit code 12)"]);
+    expect(report.targets[0]?.reasons).toEqual(["unknown: the repository cannot be read"]);
+  });
+});

@@ -33,7 +33,7 @@ describe("restic exit codes", () => {
     const { repo, calls } = repository("missing");
     expect(await repo.ensureInitialised(AbortSignal.timeout(10_000))).toBe(true);
     await repo.check(undefined, AbortSignal.timeout(10_000));
-    expect(calls()).toEqual(["cat config --no-lock --quiet", "init --quiet", "check --retry-lock 5m --quiet"]);
+    expect(calls()).toEqual(["cat config --no-lock --quiet", "init --quiet", "check --retry-lock 5m --json"]);
     expect(await repo.ensureInitialised(AbortSignal.timeout(10_000))).toBe(false);
   });
 

@@ -1,0 +1,65 @@
+// The shapes of the status report and what it is computed from.
+import type { Snapshot } from "../restic/repository.js";
+import type { CheckRecord } from "./check-record.js";
+import type { VerifyRecord } from "./verify-record.js";
+
+export type StatusLevel = "GOOD" | "WARNING" | "CRITICAL";
+export type Problem = (level: Exclude<StatusLevel, "GOOD">, message: string) => void;
+export const LEVEL_EXIT: Record<StatusLevel, number> = { GOOD: 0, WARNING: 1, CRITICAL: 2 };
+
+export interface StatusThresholds {
+  warnAfterMs: number;
+  criticalAfterMs: number;
+  verifyMaxAgeMs: number;
+  offsiteMaxLagMs: number;
+}
+
+export interface StatusInput {
+  snapshots: readonly Snapshot[];
+  /** What discovery finds now (undefined when Docker could not be asked: see discoveryError). */
+  current: readonly { kind: string; name: string }[] | undefined;
+  discoveryError?: string;
+  /** `kind/name` entries of BACKUP_EXPECTED_TARGETS. */
+  expected: readonly string[];
+  unprotected: readonly string[];
+  verify: VerifyRecord | undefined;
+  /** The last `restic check`, when one left a record. */
+  check?: CheckRecord;
+  /** Absent when no offsite repository is configured. */
+  offsite?: { newest: Date | undefined; error?: string };
+  /** Why the repository could not be read: then there is no backup to show. */
+  repositoryError?: string;
+}
+
+export interface TargetStatus {
+  kind: string;
+  target: string;
+  /** Newest snapshot of the target, over its databases. */
+  lastBackup: string | undefined;
+  ageSeconds: number | undefined;
+  /** Bytes of the newest run's files (each database's newest). */
+  sizeBytes: number;
+  databases: { database: string; lastBackup: string; sizeBytes: number }[];
+  /** "passed" / "failed" in the last verify, or undefined when it was not verified. */
+  verify: "passed" | "failed" | undefined;
+  /** Found by discovery now, expected by config, or only in the repository's history. */
+  source: "discovered" | "expected" | "history";
+  level: StatusLevel;
+  reasons: string[];
+}
+
+export interface StatusReport {
+  level: StatusLevel;
+  exitCode: number;
+  generatedAt: string;
+  thresholds: { warnAfterSeconds: number; criticalAfterSeconds: number; verifyMaxAgeSeconds: number; offsiteMaxLagSeconds: number };
+  targets: TargetStatus[];
+  missing: string[];
+  unprotectedVolumes: string[];
+  verify: { lastRun: string; ok: boolean; failed: string[] } | undefined;
+  offsite: { newest: string | undefined; lagSeconds: number | undefined; error?: string } | undefined;
+  check: { lastRun: string; ok: boolean; damagedPacks: string[]; missingPacks: string[]; affected: string[]; advice: string[] } | undefined;
+  /** Every reason the level is not GOOD, most severe first. */
+  problems: { level: Exclude<StatusLevel, "GOOD">; message: string }[];
+}
+
