@@ -64,3 +64,8 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
 }
 
 export type App = ReturnType<typeof buildApp>;
+
+/** The settings that would do nothing, each logged once when a run or the daemon starts. */
+export function logWarnings(app: Pick<App, "config" | "logger">): void {
+  for (const warning of app.config.warnings) app.logger.warn(warning);
+}

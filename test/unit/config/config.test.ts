@@ -87,7 +87,7 @@ describe("loadConfig", () => {
       "an unreadable _FILE",
       { RESTIC_REPOSITORY: "/r", RESTIC_PASSWORD_FILE: "/nonexistent/pw" },
       "RESTIC_PASSWORD_FILE",
-      /cannot read.*ENOENT.*"\/nonexistent\/pw"/,
+      /cannot read the file "\/nonexistent\/pw" \(ENOENT\)/,
     ],
     [
       "a bad cron line",

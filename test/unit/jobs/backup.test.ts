@@ -96,7 +96,7 @@ describe("the backup job", () => {
     const text = renderError(error);
     expect(text).toContain("3 of 4 exec target(s) failed");
     expect(text).toContain('exec target "ghost" is expected but no labelled container exists');
-    expect(text).toContain('exec target "broken": label backup-agent.exec.command: must not be empty');
+    expect(text).toContain('exec target "broken": label backup-agent.exec.command of container shop-broken-1: expected a dump command; got "  "');
     expect(text).toContain('exec target "sleepy": container shop-sleepy-1 is not running (state: exited)');
     expect(text).not.toContain("PostgreSQL target(s) failed");
     expect(deps.repository.stored.filter((s) => s.tags.target === "kv").map((s) => s.tags.kind).sort()).toEqual(["exec", "manifest"]);

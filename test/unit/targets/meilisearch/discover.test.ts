@@ -77,8 +77,8 @@ describe("describeMeilisearch", () => {
       undefined,
     );
     expect(t.problems).toEqual([
-      'label backup-agent.meilisearch.url: expected an http:// or https:// URL; got "search:7700"',
-      'label backup-agent.meilisearch.snapshot-dir: expected an absolute path in the container; got "snapshots"',
+      'label backup-agent.meilisearch.url of container shop-search-1: expected an http:// or https:// URL; got "search:7700"',
+      'label backup-agent.meilisearch.snapshot-dir of container shop-search-1: expected an absolute path in the container; got "snapshots"',
     ]);
   });
 });

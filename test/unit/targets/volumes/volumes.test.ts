@@ -165,7 +165,7 @@ describe("volume configuration", () => {
       names: ["shop_uploads", "media"],
     });
     expect(() => loadConfig({ ...base, BACKUP_VOLUMES: "../etc" })).toThrow(
-      'BACKUP_VOLUMES: "../etc" is not a Docker volume name',
+      'BACKUP_VOLUMES: expected Docker volume names (letters, digits, "_", ".", "-"); got "../etc"',
     );
     expect(() => loadConfig({ ...base, BACKUP_VOLUMES_ROOT: "/volumes\n" })).toThrow(
       "BACKUP_VOLUMES_ROOT: must not contain control characters",
