@@ -22,6 +22,10 @@ export async function backupExec(target: ExecTarget, engine: Engine, run: KindRu
     if (result.exitCode !== 0) {
       throw new BackupError(`${what}: the dump command exited ${result.exitCode}: ${lastLines(result.stderr)}`, { target: target.name, exitCode: result.exitCode });
     }
+    // An empty dump is what a command that dumps the wrong thing (or nothing) gives: never a backup.
+    if (sink.received === 0) {
+      throw new BackupError(`${what}: the dump command exited 0 but wrote nothing to stdout (stderr: ${lastLines(result.stderr)})`, { target: target.name });
+    }
   }).catch((error: unknown) => {
     throw error instanceof BackupError && error.target ? error : new BackupError(what, { target: target.name, cause: error });
   });

@@ -14,7 +14,8 @@ function file(name: string, content: string): string {
   return path;
 }
 
-const VALID = { RESTIC_REPOSITORY: "/srv/restic", RESTIC_PASSWORD: "correct horse battery" };
+// Any executable serves as RESTIC_BINARY: loading the config only checks that it can be run.
+const VALID = { RESTIC_REPOSITORY: "/srv/restic", RESTIC_PASSWORD: "correct horse battery", RESTIC_BINARY: process.execPath };
 
 function problems(env: Record<string, string | undefined>): string[] {
   try {

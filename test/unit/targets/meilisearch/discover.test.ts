@@ -84,7 +84,7 @@ describe("describeMeilisearch", () => {
 });
 
 describe("Meilisearch configuration", () => {
-  const base = { RESTIC_REPOSITORY: "/srv/repo", RESTIC_PASSWORD: "pw" };
+  const base = { RESTIC_REPOSITORY: "/srv/repo", RESTIC_PASSWORD: "pw", RESTIC_BINARY: process.execPath };
 
   it("polls every 5 s for at most 120 s unless told otherwise, with no agent-wide key", () => {
     expect(loadConfig(base).meilisearch).toEqual({
