@@ -1,17 +1,8 @@
 #!/usr/bin/env node
 // argv -> command. The only process.exit of the program.
-import { buildApp, VERSION } from "./cli/app.js";
 import { noArguments, parsePlanArgs, parseRunArgs, parseSnapshotsArgs, parseStatusArgs } from "./cli/args.js";
-import { checkConfigCommand } from "./cli/check-config.js";
-import { daemonCommand } from "./cli/daemon.js";
-import { healthcheckCommand } from "./cli/healthcheck.js";
-import { planCommand } from "./cli/plan.js";
-import { restoreCommand } from "./cli/restore.js";
 import { parseRestoreArgs } from "./cli/restore-args.js";
-import { runCommand } from "./cli/run.js";
-import { snapshotsCommand } from "./cli/snapshots.js";
-import { statusCommand } from "./cli/status.js";
-import { loadConfig } from "./config/load.js";
+import { VERSION } from "./cli/version.js";
 import { redactWrites } from "./config/redact.js";
 import { ConfigError, exitCodeFor, renderError, UsageError } from "./core/errors.js";
 import { JOB_SPECS } from "./core/job.js";
@@ -44,6 +35,7 @@ Exit codes: 0 ok, 1 a run failed, 64 bad usage, 78 bad configuration.
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv.length ? argv : ["daemon"];
   // Arguments first: a wrong command line is a usage error (64) whatever the configuration says.
+  // Each command's modules load only when it runs: `healthcheck` and `check-config` start fast.
   switch (command) {
     case "help":
     case "--help":
@@ -56,39 +48,60 @@ async function main(argv: string[]): Promise<number> {
       noArguments(command, rest);
       process.stdout.write(`${VERSION}\n`);
       return 0;
-    case "check-config":
+    case "check-config": {
       noArguments(command, rest);
-      return checkConfigCommand(loadConfig());
-    case "healthcheck":
+      const { checkConfigCommand } = await import("./cli/check-config.js");
+      return checkConfigCommand(await config());
+    }
+    case "healthcheck": {
       noArguments(command, rest);
+      const { healthcheckCommand } = await import("./cli/healthcheck.js");
       return healthcheckCommand();
+    }
     case "plan": {
       const args = parsePlanArgs(rest);
-      return planCommand(buildApp(loadConfig()).deps, args);
+      const { planCommand } = await import("./cli/plan.js");
+      return planCommand((await app()).deps, args);
     }
-    case "daemon":
+    case "daemon": {
       noArguments(command, rest);
-      return daemonCommand(buildApp(loadConfig()));
+      const { daemonCommand } = await import("./cli/daemon.js");
+      return daemonCommand(await app());
+    }
     case "run": {
       const args = parseRunArgs(rest);
-      return runCommand(buildApp(loadConfig()), args);
+      const { runCommand } = await import("./cli/run.js");
+      return runCommand(await app(), args);
     }
     case "status": {
       const args = parseStatusArgs(rest);
-      return statusCommand(buildApp(loadConfig()), args);
+      const { statusCommand } = await import("./cli/status.js");
+      return statusCommand(await app(), args);
     }
     case "snapshots": {
       const args = parseSnapshotsArgs(rest);
-      return snapshotsCommand(buildApp(loadConfig()), args);
+      const { snapshotsCommand } = await import("./cli/snapshots.js");
+      return snapshotsCommand(await app(), args);
     }
     case "restore": {
       const args = parseRestoreArgs(rest);
       if (typeof args === "string") throw new UsageError(args);
-      return restoreCommand(buildApp(loadConfig()), args);
+      const { restoreCommand } = await import("./cli/restore.js");
+      return restoreCommand(await app(), args);
     }
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }
+}
+
+async function config() {
+  const { loadConfig } = await import("./config/load.js");
+  return loadConfig();
+}
+
+async function app() {
+  const { buildApp } = await import("./cli/app.js");
+  return buildApp(await config());
 }
 
 /** What the user reads when a command fails: the error and its causes, redacted, never a stack trace. */

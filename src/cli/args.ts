@@ -69,7 +69,9 @@ function daemonUrl(text: string | undefined): Pick<StatusArgs, "url" | "authoriz
     url = undefined;
   }
   if (!url || !["http:", "https:"].includes(url.protocol)) {
-    throw new UsageError(`status: --url expects the daemon's http:// or https:// address (e.g. http://127.0.0.1:9180); got ${text === undefined ? "nothing" : JSON.stringify(text)}`);
+    // "user:pw@host" is no URL, but what precedes its "@" is still a credential.
+    const shown = text === undefined ? "nothing" : JSON.stringify(text.includes("@") ? `[redacted]${text.slice(text.lastIndexOf("@"))}` : text);
+    throw new UsageError(`status: --url expects the daemon's http:// or https:// address (e.g. http://127.0.0.1:9180); got ${shown}`);
   }
   let authorization: string | undefined;
   if (url.username || url.password) {

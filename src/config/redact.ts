@@ -46,7 +46,7 @@ export function registerUrlCredentials(text: string | undefined): void {
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s"'<>]*)@/gi;
 
 /** `NAME=value` (env, query strings, connection strings) whose name looks like a secret's. */
-const ASSIGNMENT = /(?<![\w.-])([A-Za-z_][\w.-]*)=("[^"]*"|'[^']*'|[^\s"'&;,)]+)/g;
+const ASSIGNMENT = /(?<![\w.])([A-Za-z_][\w.-]*)=("[^"]*"|'[^']*'|[^\s"'&;,)]+)/g;
 
 /** `"name": "value"` in JSON whose name looks like a secret's. */
 const JSON_FIELD = /"([A-Za-z_][\w.-]*)"(\s*:\s*)"(?:[^"\\]|\\.)*"/g;
@@ -64,7 +64,8 @@ export function redact(text: string): string {
     return colon < 0 || user.includes("/") ? `${scheme}${REDACTED}@` : `${scheme}${user}:${REDACTED}@`;
   });
   out = out.replace(ASSIGNMENT, (m, name: string, value: string) => {
-    if (!isSecretAssignment(name)) return m;
+    // "<redacted, 12 characters>" is what a problem shows of a secret: already safe.
+    if (!isSecretAssignment(name) || value.startsWith("<redacted") || value.startsWith(REDACTED)) return m;
     const quote = value[0] === '"' || value[0] === "'" ? value[0] : "";
     return `${name}=${quote}${REDACTED}${quote}`;
   });

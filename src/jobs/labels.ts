@@ -1,6 +1,6 @@
 // Every label in scope that would silently do nothing (see targets/label-lint.ts), on containers and
 // on the project's volumes: `plan` lists them, and a `backup` run fails naming each.
-import { BackupError } from "../core/errors.js";
+import { AggregateBackupError, BackupError } from "../core/errors.js";
 import type { Engine, VolumeLister } from "../docker/engine.js";
 import { THROWAWAY_LABEL } from "../docker/sandbox.js";
 import type { Kind, Scope } from "../targets/kind.js";
@@ -26,5 +26,5 @@ export async function labelProblemsInScope(kinds: readonly Kind[], engine: Engin
 export async function checkLabels(kinds: readonly Kind[], engine: Engine & VolumeLister, scope: Scope): Promise<void> {
   const problems = await labelProblemsInScope(kinds, engine, scope);
   if (problems.length === 1) throw new BackupError(`a label would do nothing: ${problems[0]}`);
-  if (problems.length > 1) throw new BackupError(`${problems.length} labels would do nothing:\n  - ${problems.join("\n  - ")}`);
+  if (problems.length > 1) throw new AggregateBackupError(`${problems.length} labels would do nothing`, problems.map((p) => new BackupError(p)));
 }

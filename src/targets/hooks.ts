@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { parseDuration } from "../config/duration.js";
 import { AggregateBackupError, BackupError, logFailure } from "../core/errors.js";
 import { settleWithLimit } from "../core/limit.js";
-import { lastLines } from "../core/text.js";
+import { exitNote, lastLines } from "../core/text.js";
 import type { ContainerInfo, Engine } from "../docker/engine.js";
 import { HOOK_LABELS as L } from "./labels.js";
 
@@ -143,7 +143,7 @@ async function runHook(
     const seconds = (Date.now() - started) / 1000;
     if (result.exitCode !== 0) {
       log.error({ container: h.container.name, phase, exitCode: result.exitCode, seconds }, `${where} failed`);
-      return new BackupError(`${where} exited ${result.exitCode}: ${lastLines(result.stderr)}`, {
+      return new BackupError(`${where} exited ${result.exitCode}${exitNote(result.exitCode)}: ${lastLines(result.stderr)}`, {
         target: h.container.name,
         exitCode: result.exitCode,
       });

@@ -35,8 +35,11 @@ function problemOf(key: string, labels: Readonly<Record<string, string>>, rules:
   const lower = key.toLowerCase();
   if (!lower.startsWith(LABEL_PREFIX)) {
     const head = lower.split(".")[0] as string;
-    const rest = LOOSE_PREFIX.test(key) ? key.replace(LOOSE_PREFIX, "") : key.slice(head.length + 1);
-    if (LOOSE_PREFIX.test(key) || (head !== PREFIX && editDistance(head, PREFIX) <= 2 && key.includes("."))) {
+    const loose = LOOSE_PREFIX.test(key);
+    const rest = loose ? key.replace(LOOSE_PREFIX, "") : key.slice(head.length + 1);
+    // Only what would be one of ours with the prefix mended (backup-agent-e2e=1 is somebody else's).
+    const ours = rules.known.some((k) => k.split(".")[1] === rest.split(".")[0]);
+    if (ours && (loose || (head !== PREFIX && editDistance(head, PREFIX) <= 2 && key.includes(".")))) {
       return `looks like a backup-agent label with a misspelt prefix, which backup-agent ignores (expected ${LABEL_PREFIX}${rest})`;
     }
     return undefined;

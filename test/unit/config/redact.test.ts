@@ -50,6 +50,8 @@ describe("redact", () => {
     expect(redact('job{key="v1"} 1')).toBe('job{key="[redacted]"} 1');
     expect(redact("Authorization: Bearer abcdefgh12345678")).toBe("Authorization: Bearer [redacted]");
     expect(redact("RESTIC_PASSWORD_FILE=/run/secrets/pw")).toBe("RESTIC_PASSWORD_FILE=/run/secrets/pw");
+    expect(redact("label x.password=<redacted, 8 characters>: unknown")).toBe("label x.password=<redacted, 8 characters>: unknown");
+    expect(redact('does not take "--password=hunter22"')).toBe('does not take "--password=[redacted]"');
   });
 
   it("guards a stream: every string or buffer written to it is redacted", () => {

@@ -41,6 +41,10 @@ describe("label lint", () => {
     }
   });
 
+  it("leaves labels with a look-alike prefix alone when nothing of ours follows it", () => {
+    expect(labelProblems({ "backup-agent-e2e": "1", backup_agent_version: "2", "backup-agnet.foo": "x" }, rules.container)).toEqual([]);
+  });
+
   it("names a kind's label without the label that enables the kind, a bad switch, and a volume's label on a container", () => {
     expect(labelProblems({ "backup-agent.postgres.user": "app", "backup-agent.hook.timeout": "5m", "backup-agent.stop-during-backup": "yes", "backup-agent.exclude": "true" }, rules.container)).toEqual([
       'label backup-agent.postgres.user="app": does nothing without backup-agent.postgres',
