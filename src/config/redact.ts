@@ -5,8 +5,13 @@ import { closestWord } from "./nearest.js";
 
 export const REDACTED = "[redacted]";
 
-/** Shorter values cannot be told apart from ordinary text; restic accepts them, but nothing hides them. */
-export const MIN_SECRET_LENGTH = 4;
+/**
+ * Shorter values, numbers and switch words cannot be told apart from ordinary output (a container's
+ * `MYSQL_ALLOW_EMPTY_PASSWORD=true`, a 4-digit PIN): hiding them would garble every "true" and every
+ * metric. restic accepts such passwords; nothing searches for them.
+ */
+export const MIN_SECRET_LENGTH = 6;
+const ORDINARY = /^(?:[-+]?[\d.,:_ ]+|true|false|yes|no|on|off|null|none|enabled|disabled)$/i;
 
 const known = new Set<string>();
 let knownPattern: RegExp | undefined;
@@ -18,7 +23,7 @@ export function registerSecret(value: string | undefined): void {
   // A multi-line secret (a key file) may be printed one line at a time.
   if (value.includes("\n")) forms.push(...value.split(/\r?\n/).map((l) => l.trim()));
   for (const form of forms) {
-    if (form.length >= MIN_SECRET_LENGTH && !known.has(form)) {
+    if (form.length >= MIN_SECRET_LENGTH && !ORDINARY.test(form) && !known.has(form)) {
       known.add(form);
       knownPattern = undefined;
     }

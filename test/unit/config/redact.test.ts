@@ -22,9 +22,9 @@ describe("redact", () => {
     expect(out.match(/\[redacted\]/g)).toHaveLength(4);
   });
 
-  it("leaves values too short to tell from ordinary text alone, and a Secret registers itself", () => {
-    registerSecret("abc");
-    expect(redact("abc def")).toBe("abc def");
+  it("leaves values it cannot tell from ordinary output alone (short ones, numbers, switch words), and a Secret registers itself", () => {
+    for (const value of ["abcde", "123456", "1.5e10", "enabled", "disabled", "true"]) registerSecret(value);
+    expect(redact('abcde 123456 {"on":true,"state":"enabled"}')).toBe('abcde 123456 {"on":true,"state":"enabled"}');
     new Secret("s3cret-from-a-secret");
     expect(redact("it was s3cret-from-a-secret")).toBe("it was [redacted]");
   });
