@@ -1,15 +1,9 @@
 #!/usr/bin/env node
 // argv -> command. The only process.exit of the program.
-import { buildApp, VERSION } from "./cli/app.js";
-import { checkConfigCommand } from "./cli/check-config.js";
-import { daemonCommand } from "./cli/daemon.js";
-import { healthcheckCommand } from "./cli/healthcheck.js";
-import { planCommand } from "./cli/plan.js";
-import { restoreCommand } from "./cli/restore.js";
-import { runCommand } from "./cli/run.js";
-import { snapshotsCommand } from "./cli/snapshots.js";
-import { statusCommand } from "./cli/status.js";
-import { loadConfig } from "./config/load.js";
+import { noArguments, parsePlanArgs, parseRunArgs, parseSnapshotsArgs, parseStatusArgs } from "./cli/args.js";
+import { parseRestoreArgs } from "./cli/restore-args.js";
+import { VERSION } from "./cli/version.js";
+import { redactWrites } from "./config/redact.js";
 import { ConfigError, exitCodeFor, renderError, UsageError } from "./core/errors.js";
 import { JOB_SPECS } from "./core/job.js";
 
@@ -29,6 +23,7 @@ Usage:
                                       into a new or empty DIR, or replace the live volume's contents
   backup-agent restore all --at TIME [--yes]
                                       every database and volume to its newest backup at or before TIME
+                                      (TIME: an RFC 3339 date-time in the past, e.g. 2026-05-01T03:00:00Z)
   backup-agent check-config           print the resolved configuration, secrets redacted
   backup-agent healthcheck            exit 0 when the running daemon's /healthz answers 200
   backup-agent version
@@ -39,42 +34,85 @@ Exit codes: 0 ok, 1 a run failed, 64 bad usage, 78 bad configuration.
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv.length ? argv : ["daemon"];
+  // Arguments first: a wrong command line is a usage error (64) whatever the configuration says.
+  // Each command's modules load only when it runs: `healthcheck` and `check-config` start fast.
   switch (command) {
     case "help":
     case "--help":
     case "-h":
+      noArguments(command, rest);
       process.stdout.write(USAGE);
       return 0;
     case "version":
     case "--version":
+      noArguments(command, rest);
       process.stdout.write(`${VERSION}\n`);
       return 0;
-    case "check-config":
-      return checkConfigCommand(loadConfig());
-    case "healthcheck":
+    case "check-config": {
+      noArguments(command, rest);
+      const { checkConfigCommand } = await import("./cli/check-config.js");
+      return checkConfigCommand(await config());
+    }
+    case "healthcheck": {
+      noArguments(command, rest);
+      const { healthcheckCommand } = await import("./cli/healthcheck.js");
       return healthcheckCommand();
-    case "plan":
-      return planCommand(buildApp(loadConfig()).deps, rest);
-    case "daemon":
-      return daemonCommand(buildApp(loadConfig()));
-    case "run":
-      return runCommand(buildApp(loadConfig()), rest);
-    case "status":
-      return statusCommand(buildApp(loadConfig()), rest);
-    case "snapshots":
-      return snapshotsCommand(buildApp(loadConfig()), rest);
-    case "restore":
-      return restoreCommand(buildApp(loadConfig()), rest);
+    }
+    case "plan": {
+      const args = parsePlanArgs(rest);
+      const { planCommand } = await import("./cli/plan.js");
+      return planCommand((await app()).deps, args);
+    }
+    case "daemon": {
+      noArguments(command, rest);
+      const { daemonCommand } = await import("./cli/daemon.js");
+      return daemonCommand(await app());
+    }
+    case "run": {
+      const args = parseRunArgs(rest);
+      const { runCommand } = await import("./cli/run.js");
+      return runCommand(await app(), args);
+    }
+    case "status": {
+      const args = parseStatusArgs(rest);
+      const { statusCommand } = await import("./cli/status.js");
+      return statusCommand(await app(), args);
+    }
+    case "snapshots": {
+      const args = parseSnapshotsArgs(rest);
+      const { snapshotsCommand } = await import("./cli/snapshots.js");
+      return snapshotsCommand(await app(), args);
+    }
+    case "restore": {
+      const args = parseRestoreArgs(rest);
+      if (typeof args === "string") throw new UsageError(args);
+      const { restoreCommand } = await import("./cli/restore.js");
+      return restoreCommand(await app(), args);
+    }
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    // A configuration error already lists every problem; anything else is rendered with its causes.
-    process.stderr.write(`backup-agent: ${error instanceof ConfigError ? error.message : renderError(error)}\n`);
-    process.exit(exitCodeFor(error));
-  },
-);
+async function config() {
+  const { loadConfig } = await import("./config/load.js");
+  return loadConfig();
+}
+
+async function app() {
+  const { buildApp } = await import("./cli/app.js");
+  return buildApp(await config());
+}
+
+/** What the user reads when a command fails: the error and its causes, redacted, never a stack trace. */
+function fail(error: unknown): never {
+  process.stderr.write(`backup-agent: ${error instanceof ConfigError ? error.message : renderError(error)}\n`);
+  process.exit(exitCodeFor(error));
+}
+
+// Every byte this process writes to stdout and stderr passes the one redaction first.
+redactWrites(process.stdout);
+redactWrites(process.stderr);
+process.on("uncaughtException", fail);
+process.on("unhandledRejection", fail);
+main(process.argv.slice(2)).then((code) => process.exit(code), fail);

@@ -1,6 +1,5 @@
 // Builds what every command shares from a validated config: logger, metrics, pings, repositories,
 // the kinds of target, the jobs and the runner.
-import { createRequire } from "node:module";
 import type { Config } from "../config/load.js";
 import { JOB_NAMES, type JobName } from "../core/job.js";
 import { Runner } from "../core/runner.js";
@@ -19,8 +18,9 @@ import { TargetMetrics } from "../report/target-metrics.js";
 import { ResticCli } from "../restic/cli-repository.js";
 import { buildKinds } from "../targets/registry.js";
 import { removeStaleLocks } from "./stale-locks.js";
+import { VERSION } from "./version.js";
 
-export const VERSION: string = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+export { VERSION } from "./version.js";
 
 export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
   const { logger, tails } = createLogger({ ...config.log, destination });
@@ -71,3 +71,8 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
 }
 
 export type App = ReturnType<typeof buildApp>;
+
+/** The settings that would do nothing, each logged once when a run or the daemon starts. */
+export function logWarnings(app: Pick<App, "config" | "logger">): void {
+  for (const warning of app.config.warnings) app.logger.warn(warning);
+}

@@ -9,7 +9,7 @@ import { readLastVerify } from "../report/verify-record.js";
 import { ResticNoRepositoryError } from "../restic/errors.js";
 import { reapGateDirs } from "../restic/stdin-backup.js";
 import { Scheduler } from "../scheduler/scheduler.js";
-import type { App } from "./app.js";
+import { type App, logWarnings } from "./app.js";
 import { removeStaleLocks } from "./stale-locks.js";
 
 const MIN_RESTIC = [0, 18];
@@ -27,6 +27,7 @@ export async function daemonCommand(app: App): Promise<number> {
     { restic: version, schedule: config.schedule.source, timezone: config.timezone },
     "backup-agent starting",
   );
+  logWarnings(app);
   await restoreMetrics(app);
   restoreOffsiteMetric(app);
   await removeStaleLocks(app.repository, log);

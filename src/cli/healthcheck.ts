@@ -1,15 +1,19 @@
 // `backup-agent healthcheck`: asks the running daemon's /healthz (for Docker's HEALTHCHECK); reads only
 // BACKUP_HTTP_LISTEN, so it needs no repository, password or Docker access.
 import { listenAddress } from "../config/fields.js";
+import { ConfigError } from "../core/errors.js";
 
 const TIMEOUT_MS = 5_000;
 
-/** 0 when /healthz answers 200; 1 when it answers otherwise, not at all, or HTTP is off. */
+/**
+ * 0 when /healthz answers 200; 1 when it answers otherwise, not at all, or HTTP is off. A listen
+ * address that is not one throws a ConfigError (exit 78), as for every other command.
+ */
 export async function healthcheckCommand(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const parsed = listenAddress("0.0.0.0:9180").safeParse(env.BACKUP_HTTP_LISTEN);
   if (!parsed.success) {
-    process.stderr.write(`healthcheck: BACKUP_HTTP_LISTEN: invalid, got "${env.BACKUP_HTTP_LISTEN}"\n`);
-    return 1;
+    const problem = parsed.error.issues[0]?.message ?? "invalid";
+    throw new ConfigError([`BACKUP_HTTP_LISTEN: ${problem}; got ${JSON.stringify(env.BACKUP_HTTP_LISTEN)}`]);
   }
   if (!parsed.data) {
     process.stderr.write("healthcheck: BACKUP_HTTP_LISTEN=off: the daemon serves no /healthz to ask\n");

@@ -8,14 +8,12 @@ import type { Snapshot } from "../restic/repository.js";
 import { type Kind, NoBackupError, type RestorePlan, type RestoreRun, type Scope } from "../targets/kind.js";
 import type { App } from "./app.js";
 import { confirmRestore, withInterrupt } from "./confirm.js";
-import { type AllRestoreArgs, parseRestoreArgs, type RestoreArgs } from "./restore-args.js";
+import type { AllRestoreArgs, RestoreArgs } from "./restore-args.js";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-/** Exit codes: 0 restored, 1 a restore failed or was declined, 64 bad usage or no confirmation. */
-export async function restoreCommand(app: App, args: readonly string[]): Promise<number> {
-  const parsed = parseRestoreArgs(args);
-  if (typeof parsed === "string") throw new UsageError(parsed);
+/** Exit codes: 0 restored, 1 a restore failed or was declined, 64 no confirmation (arguments: parseRestoreArgs). */
+export async function restoreCommand(app: App, parsed: RestoreArgs): Promise<number> {
   return withInterrupt(async (signal) => {
     const scope = await resolveProject(app.engine, app.config.targets.project);
     const snapshots = await app.repository.snapshots(signal);

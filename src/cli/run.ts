@@ -1,16 +1,10 @@
 // `backup-agent run <job> [flags]`: one run through the same runner as the schedule.
-import { UsageError } from "../core/errors.js";
-import { isJobName, JOB_NAMES, parseJobFlags } from "../core/job.js";
-import type { App } from "./app.js";
+import type { JobFlags, JobName } from "../core/job.js";
+import { type App, logWarnings } from "./app.js";
 
-/** Exit codes: 0 success, 1 the run failed, 64 bad usage. */
-export async function runCommand(app: App, args: readonly string[]): Promise<number> {
-  const [name, ...rest] = args;
-  if (name === undefined || !isJobName(name)) {
-    throw new UsageError(`run: unknown job "${name ?? ""}" (expected one of ${JOB_NAMES.join(", ")})`);
-  }
-  const flags = parseJobFlags(name, rest);
-  if (typeof flags === "string") throw new UsageError(`run: ${flags}`);
+/** Exit codes: 0 success, 1 the run failed (arguments are checked by parseRunArgs, exit 64). */
+export async function runCommand(app: App, { job: name, flags }: { job: JobName; flags: JobFlags }): Promise<number> {
+  logWarnings(app);
 
   const onSignal = () => void app.runner.shutdown(0);
   process.on("SIGINT", onSignal);

@@ -1,5 +1,4 @@
 // `backup-agent snapshots [--target NAME] [--json]`: what the repository holds, newest last.
-import { UsageError } from "../core/errors.js";
 import type { Snapshot } from "../restic/repository.js";
 import type { App } from "./app.js";
 
@@ -29,18 +28,8 @@ export function snapshotRows(snapshots: readonly Snapshot[], target?: string): S
     }));
 }
 
-/** Exit codes: 0 listed (even when empty), 64 bad usage; restic failures throw. */
-export async function snapshotsCommand(app: App, args: readonly string[]): Promise<number> {
-  let target: string | undefined;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--json") json = true;
-    else if (arg === "--target" && args[i + 1] !== undefined) target = args[++i];
-    else if (arg?.startsWith("--target=")) target = arg.slice("--target=".length);
-    else
-      throw new UsageError(`snapshots: unexpected argument "${arg}" (expected --target NAME, --json)`);
-  }
+/** Exit codes: 0 listed (even when empty); restic failures throw. */
+export async function snapshotsCommand(app: App, { target, json }: { target?: string; json: boolean }): Promise<number> {
   const rows = snapshotRows(await app.repository.snapshots(AbortSignal.timeout(120_000)), target);
   if (json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

@@ -1,31 +1,24 @@
-// `backup-agent status [--json] [--standalone] [--url URL]`: GOOD / WARNING / CRITICAL with exit code
+// `backup-agent status [--json] [--standalone | --url URL]`: GOOD / WARNING / CRITICAL with exit code
 // 0 / 1 / 2. Asks the running daemon's /status when one answers, else reads the repository itself:
 // both compute the same report (jobs/status.ts) from the repository and Docker.
-import { UsageError } from "../core/errors.js";
+import { BackupError } from "../core/errors.js";
 import { gatherStatus } from "../jobs/status.js";
 import { LEVEL_EXIT, type StatusLevel, type StatusReport } from "../report/status.js";
 import { formatBytes } from "../restic/progress.js";
 import type { App } from "./app.js";
+import type { StatusArgs } from "./args.js";
 
 const DAEMON_TIMEOUT_MS = 60_000;
 
-/** Exit code: 0 GOOD, 1 WARNING, 2 CRITICAL (and 64 bad usage). */
-export async function statusCommand(app: App, args: readonly string[]): Promise<number> {
-  const json = args.includes("--json");
-  const standalone = args.includes("--standalone");
-  const urlAt = args.indexOf("--url");
-  const url = urlAt >= 0 ? args[urlAt + 1] : undefined;
-  const unknown = args.filter((a, i) => !["--json", "--standalone", "--url"].includes(a) && i !== urlAt + 1);
-  if ((urlAt >= 0 && !url) || unknown.length > 0 || (standalone && url)) {
-    throw new UsageError(`status: unexpected arguments "${args.join(" ")}" (usage: status [--json] [--standalone | --url URL])`);
-  }
+/** Exit code: 0 GOOD, 1 WARNING, 2 CRITICAL. */
+export async function statusCommand(app: App, args: StatusArgs): Promise<number> {
   let report: StatusReport | undefined;
   let source = "the repository (standalone)";
-  const daemon = standalone ? undefined : (url ?? daemonUrl(app));
+  const daemon = args.standalone ? undefined : (args.url ?? daemonUrl(app));
   if (daemon) {
-    const asked = await askDaemon(daemon);
+    const asked = await askDaemon(daemon, args.authorization);
     if (typeof asked === "string") {
-      if (url) throw new Error(`status: ${asked}`);
+      if (args.url) throw new BackupError(`status: ${asked}`);
       app.logger.debug({ reason: asked }, "no daemon answered: reading the repository");
     } else {
       report = asked;
@@ -33,7 +26,7 @@ export async function statusCommand(app: App, args: readonly string[]): Promise<
     }
   }
   report ??= await gatherStatus(app.status, AbortSignal.timeout(DAEMON_TIMEOUT_MS));
-  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, source));
+  process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, source));
   return LEVEL_EXIT[report.level];
 }
 
@@ -45,10 +38,11 @@ function daemonUrl(app: App): string | undefined {
 }
 
 /** The daemon's report, or why there is none. */
-async function askDaemon(base: string): Promise<StatusReport | string> {
+async function askDaemon(base: string, authorization: string | undefined): Promise<StatusReport | string> {
   const url = `${base.replace(/\/$/, "")}/status`;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) });
+    const headers = authorization ? { authorization } : undefined;
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) });
     if (response.status !== 200) return `${url} answered ${response.status}`;
     const report = (await response.json()) as StatusReport;
     if (!(report.level in LEVEL_EXIT)) return `${url} answered something that is not a status report`;

@@ -57,12 +57,25 @@ function parseLine(raw: string, line: number, timezone: string): CrontabEntry | 
   if (!isJobName(job)) return `unknown job "${job}" (expected one of ${JOB_NAMES.join(", ")})`;
   const flags = parseJobFlags(job, tokens.slice(fields + 1));
   if (typeof flags === "string") return flags;
+  let next: Date | null;
   try {
-    new Cron(cronPattern(schedule), { paused: true, timezone, mode: "5-or-6-parts" }).stop();
+    next = nextRun(schedule, timezone);
   } catch (error) {
     return `invalid schedule "${schedule}": ${(error as Error).message}`;
   }
+  // "0 3 30 2 *" parses, but no 30 February ever comes: the job would silently never run.
+  if (next === null) return `schedule "${schedule}" never fires (no date matches it, such as 30 February): expected one that runs`;
   return { line, schedule, job, flags, text };
+}
+
+/** When the schedule fires next after `from` (in the time zone), or null when it never does. */
+export function nextRun(schedule: string, timezone: string, from = new Date()): Date | null {
+  const cron = new Cron(cronPattern(schedule), { paused: true, timezone, mode: "5-or-6-parts" });
+  try {
+    return cron.nextRun(from);
+  } finally {
+    cron.stop();
+  }
 }
 
 /** The pattern croner understands for a schedule as written (croner lacks @midnight). */

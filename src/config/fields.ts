@@ -1,7 +1,10 @@
 // zod field builders for environment variables: each message says what was expected.
+import { createRequire } from "node:module";
+import { isAbsolute } from "node:path";
 import { z } from "zod";
-import { parseDuration } from "./duration.js";
+import { parseDuration, TIMER_MAX_MS } from "./duration.js";
 import { Secret } from "./secret.js";
+import { hasSurroundingSpace } from "./text-file.js";
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -10,14 +13,25 @@ export function hasControlCharacters(value: string): boolean {
   return CONTROL.test(value);
 }
 
-/** Text with no control characters: a stray newline in a path is how volumes went missing. */
+/**
+ * Text with no control characters and no whitespace at either end: a stray newline or space in a
+ * path is how volumes went missing and a second, empty repository was made.
+ */
 export function text() {
   return z
     .string({ error: "required, and missing" })
     .min(1, { error: "must not be empty" })
     .refine((v) => !hasControlCharacters(v), {
       error: "must not contain control characters (newline, tab, …)",
-    });
+    })
+    .refine((v) => !hasSurroundingSpace(v), { error: "must not start or end with whitespace" });
+}
+
+/** An absolute path (the agent's working directory is nobody's choice). */
+export function absolutePath(fallback: string) {
+  return text()
+    .default(fallback)
+    .refine((v) => isAbsolute(v), { error: 'expected an absolute path such as "/volumes"' });
 }
 
 export function optionalText() {
@@ -31,21 +45,22 @@ export function secret() {
     .transform((v) => new Secret(v));
 }
 
-function toMilliseconds(v: string, ctx: z.RefinementCtx): number {
-  const ms = parseDuration(v);
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: 'expected a duration such as "90s", "5m", "6h" or "1d"' });
+function toMilliseconds(maxMs: number) {
+  return (v: string, ctx: z.RefinementCtx): number => {
+    const ms = parseDuration(v, maxMs);
+    if (typeof ms === "number") return ms;
+    ctx.addIssue({ code: "custom", message: ms.problem });
     return z.NEVER;
-  }
-  return ms;
+  };
 }
 
-export function duration(fallback: string) {
-  return z.string().default(fallback).transform(toMilliseconds);
+/** A duration ("90s", "5m"), at most maxMs (by default the longest timer Node.js can set). */
+export function duration(fallback: string, maxMs = TIMER_MAX_MS) {
+  return z.string().default(fallback).transform(toMilliseconds(maxMs));
 }
 
-export function optionalDuration() {
-  return z.string().transform(toMilliseconds).optional();
+export function optionalDuration(maxMs = TIMER_MAX_MS) {
+  return z.string().transform(toMilliseconds(maxMs)).optional();
 }
 
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) {
@@ -101,12 +116,15 @@ export function httpUrl() {
   );
 }
 
+/** The Fetch standard's blocked ports, from the undici that fetch() is built on (not exported publicly). */
+const BAD_PORTS = (createRequire(import.meta.url)("undici/lib/web/fetch/constants.js") as { badPortsSet: ReadonlySet<string> }).badPortsSet;
+
 export interface ListenAddress {
   host: string;
   port: number;
 }
 
-/** "host:port", ":port", or "off". */
+/** "host:port", ":port", or "off"; never a port fetch() refuses, so `healthcheck` can reach it. */
 export function listenAddress(fallback: string) {
   return z
     .string()
@@ -115,31 +133,34 @@ export function listenAddress(fallback: string) {
       if (v === "off") return undefined;
       const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(v);
       const port = Number(match?.[2]);
-      if (!match || port > 65535) {
-        ctx.addIssue({
-          code: "custom",
-          message: 'expected "host:port" (e.g. "0.0.0.0:9180"), ":port" or "off"',
-        });
+      const problem = !match
+        ? 'expected "host:port" (e.g. "0.0.0.0:9180"), ":port" or "off"'
+        : port < 1 || port > 65535
+          ? "expected a port from 1 to 65535"
+          : BAD_PORTS.has(String(port))
+            ? `expected a port that HTTP clients may use: fetch() refuses port ${port} (the Fetch standard's "bad ports"), so healthcheck could never reach it`
+            : undefined;
+      if (problem) {
+        ctx.addIssue({ code: "custom", message: problem });
         return z.NEVER;
       }
-      const host = (match[1] as string).replace(/^\[|\]$/g, "") || "0.0.0.0";
+      const host = (match?.[1] as string).replace(/^\[|\]$/g, "") || "0.0.0.0";
       return { host, port };
     });
 }
 
-export function timezone(fallback: string) {
-  return z
-    .string()
-    .default(fallback)
-    .refine(
-      (v) => {
-        try {
-          new Intl.DateTimeFormat("en", { timeZone: v });
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { error: 'expected an IANA time zone such as "UTC" or "Europe/Berlin"' },
-    );
+/** An IANA time zone croner and Intl understand. */
+export function isTimeZone(v: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: v });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const TIME_ZONE_EXPECTED = 'expected an IANA time zone such as "UTC" or "Europe/Berlin"';
+
+export function optionalTimezone() {
+  return z.string().refine(isTimeZone, { error: TIME_ZONE_EXPECTED }).optional();
 }

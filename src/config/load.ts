@@ -1,221 +1,70 @@
 // Environment (+ NAME_FILE) -> validated Config, or a ConfigError listing every problem at once.
 import { readFileSync } from "node:fs";
-import { z } from "zod";
 import { ConfigError } from "../core/errors.js";
-import { JOB_NAMES, type JobName } from "../core/job.js";
-import type { RetentionPolicy } from "./retention.js";
-import { type CrontabEntry, DEFAULT_CRONTAB, parseCrontab } from "./crontab.js";
-import { hasControlCharacters, type ListenAddress } from "./fields.js";
-import { acceptsFile, isSecretVariable, KEEP_KEYS, VARIABLES } from "./schema.js";
-import { describeSecret, Secret } from "./secret.js";
+import { buildConfig } from "./build.js";
+import { crossProblems, parseExpectedTargets, uselessSettings } from "./checks.js";
+import { DEFAULT_CRONTAB, parseCrontab } from "./crontab.js";
+import { type Env, readEnvironment, type Source, show } from "./env.js";
+import type { Config } from "./config.js";
+import { hasControlCharacters } from "./fields.js";
+import { VARIABLES } from "./schema.js";
+import { describeSettings } from "./settings.js";
+import { resolveTimezone } from "./timezone.js";
 
-export interface JobConfig {
-  timeoutMs: number;
-  /** Where this job's healthchecks pings go, or undefined for none. */
-  healthcheck: Secret | undefined;
-}
-
-export interface Config {
-  restic: { repository: Secret; repositoryDisplay: string; password: Secret; binary: string; host: string };
-  schedule: { source: string; entries: CrontabEntry[] };
-  targets: { project: string | undefined; expected: string[]; concurrency: number; checkSubset: string; hookTimeoutMs: number };
-  meilisearch: { apiKey: Secret | undefined; pollIntervalMs: number; timeoutMs: number };
-  timezone: string;
-  http: ListenAddress | undefined;
-  log: { level: string; format: "auto" | "json" | "pretty" };
-  shutdownGraceMs: number;
-  healthchecks: { timeoutMs: number; retries: number };
-  jobs: Record<JobName, JobConfig>;
-  volumes: { root: string; names: string[] };
-  /** Policies of `--prune`: BACKUP_KEEP_* locally, BACKUP_OFFSITE_KEEP_* offsite. Empty: none set. */
-  retention: { local: RetentionPolicy; offsite: RetentionPolicy };
-  offsite: { repository: Secret; repositoryDisplay: string; password: Secret } | undefined;
-  /** Thresholds of `status` (and /status). */
-  status: { warnAfterMs: number; criticalAfterMs: number; verifyMaxAgeMs: number; offsiteMaxLagMs: number };
-}
-
-type Env = Record<string, string | undefined>;
+export type { Config, JobConfig } from "./config.js";
 
 export function loadConfig(env: Env = process.env): Config {
-  const problems: string[] = [];
-  const reported = new Set<string>();
-  const raw = readFiles(env, problems, reported);
-
-  const shape = Object.fromEntries(Object.entries(VARIABLES).map(([name, spec]) => [name, spec.schema]));
-  const parsed = z.object(shape).safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0]);
-      if (reported.has(name)) continue;
-      problems.push(`${name}: ${issue.message}; got ${show(name, raw[name])}`);
+  const raw = readEnvironment(env);
+  const problems = [...raw.problems];
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(VARIABLES)) {
+    const parsed = spec.schema.safeParse(raw.values[name]);
+    if (parsed.success) values[name] = parsed.data;
+    else if (!raw.reported.has(name)) {
+      const issue = parsed.error.issues[0]?.message ?? "invalid";
+      problems.push(`${name}: ${issue}; got ${show(name, raw.values[name])}${fromFile(raw.sources[name])}`);
     }
   }
-  for (const name of Object.keys(env)) {
-    const base = name.endsWith("_FILE") ? name.slice(0, -5) : name;
-    if (name.startsWith("BACKUP_") && !(name in VARIABLES) && !(acceptsFile(base) && base !== name)) {
-      problems.push(`${name}: not a variable backup-agent knows (a typo?); got ${show(name, env[name])}`);
-    }
-  }
-  const values = (parsed.success ? parsed.data : {}) as Record<string, unknown>;
-  const schedule = loadSchedule(raw.BACKUP_CRONTAB, (values.BACKUP_TIMEZONE as string) ?? "UTC", problems);
-  for (const name of (raw.BACKUP_VOLUMES ?? "").split(",").map((n) => n.trim())) {
+  // A BACKUP_TIMEZONE that failed its check is listed already: TZ is not asked instead.
+  const explicit = raw.values.BACKUP_TIMEZONE === undefined ? undefined : ((values.BACKUP_TIMEZONE as string | undefined) ?? "UTC");
+  const tz = resolveTimezone(explicit, env);
+  if ("problem" in tz) problems.push(tz.problem);
+  const timezone = "zone" in tz ? tz.zone : "UTC";
+  const schedule = loadSchedule(raw.values.BACKUP_CRONTAB, timezone, problems);
+  for (const name of (raw.values.BACKUP_VOLUMES ?? "").split(",").map((n) => n.trim())) {
     // Docker's own rule for volume names; it also keeps "..", "/" and control characters out of paths.
     if (name !== "" && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
-      problems.push(`BACKUP_VOLUMES: "${JSON.stringify(name).slice(1, -1)}" is not a Docker volume name`);
+      problems.push(`BACKUP_VOLUMES: expected Docker volume names (letters, digits, "_", ".", "-"); got "${JSON.stringify(name).slice(1, -1)}"`);
     }
   }
-  if ((raw.BACKUP_OFFSITE_REPOSITORY === undefined) !== (raw.BACKUP_OFFSITE_PASSWORD === undefined)) {
-    problems.push(
-      "BACKUP_OFFSITE_REPOSITORY and BACKUP_OFFSITE_PASSWORD: set both (or their _FILE) or neither",
-    );
+  if ((raw.values.BACKUP_OFFSITE_REPOSITORY === undefined) !== (raw.values.BACKUP_OFFSITE_PASSWORD === undefined)) {
+    problems.push("BACKUP_OFFSITE_REPOSITORY and BACKUP_OFFSITE_PASSWORD: set both (or their _FILE) or neither");
   }
-
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  return build(values, schedule);
+  const expected = parseExpectedTargets(values.BACKUP_EXPECTED_TARGETS as string | undefined);
+  problems.push(...expected.problems, ...crossProblems(values, env));
+  if (problems.length > 0) throw new ConfigError(problems);
+  const warnings = [...raw.warnings, ...uselessSettings(values, env, schedule.entries)];
+  const settings = describeSettings(raw, "zone" in tz ? tz : { zone: timezone, from: "default" });
+  return { ...buildConfig(values, schedule, timezone, expected.targets), settings, warnings };
 }
 
-/** NAME_FILE wins when NAME is unset; both set is a problem, as is an unreadable file. */
-function readFiles(env: Env, problems: string[], reported: Set<string>): Env {
-  const raw: Env = {};
-  for (const name of Object.keys(VARIABLES)) {
-    const direct = env[name];
-    const fileVar = `${name}_FILE`;
-    const file = acceptsFile(name) ? env[fileVar] : undefined;
-    if (direct !== undefined && file !== undefined) {
-      reported.add(name);
-      problems.push(
-        `${name}: set either ${name} or ${fileVar}, not both; got ${show(name, direct)} and ${fileVar}="${file}"`,
-      );
-      continue;
-    }
-    if (file === undefined) {
-      raw[name] = direct;
-      continue;
-    }
-    try {
-      // Files written by editors and `echo` end in a newline that is not part of the secret.
-      raw[name] = readFileSync(file, "utf8").replace(/\r?\n$/, "");
-    } catch (error) {
-      reported.add(name);
-      problems.push(
-        `${fileVar}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? error}); got "${file}"`,
-      );
-    }
-  }
-  return raw;
+function fromFile(source: Source | undefined): string {
+  return source?.from === "file" ? ` (read from ${JSON.stringify(source.path)})` : "";
 }
 
 function loadSchedule(path: string | undefined, timezone: string, problems: string[]) {
   let text = DEFAULT_CRONTAB;
   let source = "embedded default";
-  if (path !== undefined && path !== "" && !hasControlCharacters(path)) {
+  if (path !== undefined && path !== "" && !hasControlCharacters(path) && path.trim() === path) {
     try {
       text = readFileSync(path, "utf8");
       source = path;
     } catch (error) {
-      problems.push(
-        `BACKUP_CRONTAB: cannot read the schedule file (${(error as NodeJS.ErrnoException).code}); got "${path}"`,
-      );
+      problems.push(`BACKUP_CRONTAB: cannot read the schedule file (${(error as NodeJS.ErrnoException).code}); got "${path}"`);
       return { source: path, entries: [] };
     }
   }
   const result = parseCrontab(text, timezone);
   for (const problem of result.problems) problems.push(`BACKUP_CRONTAB: ${source}: ${problem}`);
   return { source, entries: result.entries };
-}
-
-function show(name: string, value: string | undefined): string {
-  if (value === undefined) return "nothing";
-  return isSecretVariable(name) ? describeSecret(value) : JSON.stringify(value);
-}
-
-function build(v: Record<string, unknown>, schedule: Config["schedule"]): Config {
-  const jobs = {} as Record<JobName, JobConfig>;
-  const pingKey = v.BACKUP_HC_PING_KEY as Secret | undefined;
-  const base = (v.BACKUP_HC_BASE_URL as string).replace(/\/?$/, "/");
-  for (const job of JOB_NAMES) {
-    const upper = job.toUpperCase();
-    const url = v[`BACKUP_HC_${upper}_URL`] as string | undefined;
-    const slug = (v[`BACKUP_HC_${upper}_SLUG`] as string | undefined) ?? `backup-agent-${job}`;
-    let healthcheck: Secret | undefined;
-    if (url !== undefined) healthcheck = new Secret(url.replace(/\/$/, ""));
-    else if (pingKey) healthcheck = new Secret(`${base}${pingKey.reveal()}/${encodeURIComponent(slug)}`);
-    if (healthcheck && pingKey && v.BACKUP_HC_CREATE && url === undefined) {
-      healthcheck = new Secret(`${healthcheck.reveal()}?create=1`);
-    }
-    jobs[job] = {
-      timeoutMs: (v[`BACKUP_${upper}_TIMEOUT`] as number | undefined) ?? (v.BACKUP_JOB_TIMEOUT as number),
-      healthcheck,
-    };
-  }
-  const repository = v.RESTIC_REPOSITORY as string;
-  const offsite = v.BACKUP_OFFSITE_REPOSITORY as string | undefined;
-  return {
-    restic: {
-      repository: new Secret(repository),
-      repositoryDisplay: repository.replace(/(\/\/[^:/@]+:)[^@/]*@/, "$1[redacted]@"),
-      password: v.RESTIC_PASSWORD as Secret,
-      binary: v.RESTIC_BINARY as string,
-      host: v.BACKUP_HOST as string,
-    },
-    schedule,
-    targets: {
-      project: v.BACKUP_COMPOSE_PROJECT as string | undefined,
-      expected: ((v.BACKUP_EXPECTED_TARGETS as string | undefined) ?? "")
-        .split(",")
-        .map((t) => t.trim())
-        .filter(Boolean),
-      concurrency: v.BACKUP_CONCURRENCY as number,
-      checkSubset: v.BACKUP_CHECK_SUBSET as string,
-      hookTimeoutMs: v.BACKUP_HOOK_TIMEOUT as number,
-    },
-    meilisearch: {
-      apiKey: v.BACKUP_MEILI_API_KEY as Secret | undefined,
-      pollIntervalMs: v.BACKUP_MEILI_POLL_INTERVAL as number,
-      timeoutMs: v.BACKUP_MEILI_TIMEOUT as number,
-    },
-    timezone: v.BACKUP_TIMEZONE as string,
-    http: v.BACKUP_HTTP_LISTEN as ListenAddress | undefined,
-    log: { level: v.BACKUP_LOG_LEVEL as string, format: v.BACKUP_LOG_FORMAT as Config["log"]["format"] },
-    shutdownGraceMs: v.BACKUP_SHUTDOWN_GRACE as number,
-    healthchecks: { timeoutMs: v.BACKUP_HC_TIMEOUT as number, retries: v.BACKUP_HC_RETRIES as number },
-    jobs,
-    volumes: {
-      root: v.BACKUP_VOLUMES_ROOT as string,
-      names: ((v.BACKUP_VOLUMES as string | undefined) ?? "")
-        .split(",")
-        .map((n) => n.trim())
-        .filter(Boolean),
-    },
-    retention: { local: policy(v, "BACKUP_KEEP_"), offsite: policy(v, "BACKUP_OFFSITE_KEEP_") },
-    status: {
-      warnAfterMs: v.BACKUP_STATUS_WARN_AFTER as number,
-      criticalAfterMs: v.BACKUP_STATUS_CRITICAL_AFTER as number,
-      verifyMaxAgeMs: v.BACKUP_STATUS_VERIFY_MAX_AGE as number,
-      offsiteMaxLagMs: v.BACKUP_STATUS_OFFSITE_MAX_LAG as number,
-    },
-    offsite:
-      offsite === undefined
-        ? undefined
-        : {
-            repository: new Secret(offsite),
-            repositoryDisplay: redactUrl(offsite),
-            password: v.BACKUP_OFFSITE_PASSWORD as Secret,
-          },
-  };
-}
-
-function redactUrl(repository: string): string {
-  return repository.replace(/(\/\/[^:/@]+:)[^@/]*@/, "$1[redacted]@");
-}
-
-function policy(v: Record<string, unknown>, prefix: string): RetentionPolicy {
-  const out: RetentionPolicy = {};
-  for (const key of KEEP_KEYS) {
-    const value = v[`${prefix}${key}`];
-    if (value === undefined) continue;
-    if (key === "WITHIN") out.within = value as string;
-    else out[key.toLowerCase() as Exclude<keyof RetentionPolicy, "within">] = value as number;
-  }
-  return out;
 }

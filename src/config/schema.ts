@@ -3,6 +3,16 @@
 import type { z } from "zod";
 import { JOB_NAMES } from "../core/job.js";
 import * as f from "./fields.js";
+import { subsetProblem } from "./subset.js";
+
+/** The kinds of target a `kind/name` in BACKUP_EXPECTED_TARGETS may name (the kind registry's names). */
+export const TARGET_KINDS = ["postgres", "meilisearch", "exec", "volume"] as const;
+
+/** restic settings of the agent's own environment that reach restic unchanged; other RESTIC_* do not. */
+export const RESTIC_PASSED_THROUGH: readonly string[] = ["RESTIC_CACHE_DIR", "RESTIC_COMPRESSION", "RESTIC_PACK_SIZE", "RESTIC_READ_CONCURRENCY"];
+
+/** Thresholds of `status` are compared with ages, never set as timers: a year is a fine maximum. */
+const THRESHOLD_MAX_MS = 366 * 86_400_000;
 
 export interface VariableSpec {
   readonly schema: z.ZodType;
@@ -87,7 +97,13 @@ export const VARIABLES: Record<string, VariableSpec> = {
     doc: "How many targets are backed up at once.",
   },
   BACKUP_CHECK_SUBSET: {
-    schema: f.text().default("5%"),
+    schema: f
+      .text()
+      .default("5%")
+      .superRefine((v, ctx) => {
+        const problem = subsetProblem(v);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
     fallback: "5%",
     doc: "What `backup --check` and `verify` read: `restic check --read-data-subset` (`5%`, `1/7`, `500M`).",
   },
@@ -113,22 +129,22 @@ export const VARIABLES: Record<string, VariableSpec> = {
     doc: "How long one pre- or post-hook may take, unless its container's `backup-agent.hook.timeout` label says otherwise.",
   },
   BACKUP_STATUS_WARN_AFTER: {
-    schema: f.duration("25h"),
+    schema: f.duration("25h", THRESHOLD_MAX_MS),
     fallback: "25h",
     doc: "`status` is WARNING when a target's newest backup is older than this.",
   },
   BACKUP_STATUS_CRITICAL_AFTER: {
-    schema: f.duration("50h"),
+    schema: f.duration("50h", THRESHOLD_MAX_MS),
     fallback: "50h",
     doc: "`status` is CRITICAL when a target's newest backup is older than this (or there is no backup at all).",
   },
   BACKUP_STATUS_VERIFY_MAX_AGE: {
-    schema: f.duration("8d"),
+    schema: f.duration("8d", THRESHOLD_MAX_MS),
     fallback: "8d",
     doc: "`status` is WARNING when the last verify is older than this (or never ran while backups are older).",
   },
   BACKUP_STATUS_OFFSITE_MAX_LAG: {
-    schema: f.duration("50h"),
+    schema: f.duration("50h", THRESHOLD_MAX_MS),
     fallback: "50h",
     doc: "`status` is WARNING when the offsite repository's newest backup is this far behind the local one.",
   },
@@ -138,7 +154,7 @@ export const VARIABLES: Record<string, VariableSpec> = {
     doc: "Path of the schedule file.",
   },
   BACKUP_TIMEZONE: {
-    schema: f.timezone(process.env.TZ || "UTC"),
+    schema: f.optionalTimezone(),
     fallback: "$TZ, else UTC",
     doc: "Time zone the schedule runs in.",
   },
@@ -178,14 +194,19 @@ export const VARIABLES: Record<string, VariableSpec> = {
     fallback: "false",
     doc: "With a ping key, create missing checks (`?create=1`).",
   },
-  BACKUP_HC_TIMEOUT: { schema: f.duration("10s"), fallback: "10s", doc: "Timeout of one ping attempt." },
+  BACKUP_HC_TIMEOUT: {
+    // A ping must never hold up a run: a CLI run waits twice this for its last pings.
+    schema: f.duration("10s", 3_600_000),
+    fallback: "10s",
+    doc: "Timeout of one ping attempt (at most 1h).",
+  },
   BACKUP_HC_RETRIES: {
     schema: f.integer(0, 10, 3),
     fallback: "3",
     doc: "Retries of a failed ping, with exponential backoff.",
   },
   BACKUP_VOLUMES_ROOT: {
-    schema: f.text().default("/volumes"),
+    schema: f.absolutePath("/volumes"),
     fallback: "/volumes",
     doc: "Where volumes are mounted (read-only) into the agent, one directory per volume name.",
   },

@@ -1,13 +1,23 @@
-// A value that must never be printed: toString, toJSON and util.inspect all redact it.
+// A value that must never be printed: toString, toJSON and util.inspect all redact it, and the value
+// is registered with the one redaction, so no output shows it even when pasted into a text.
 import { inspect } from "node:util";
-
-const REDACTED = "[redacted]";
+import { REDACTED, registerSecret, registerUrlCredentials } from "./redact.js";
 
 export class Secret {
   readonly #value: string;
 
-  constructor(value: string) {
+  constructor(value: string, registers: "value" | "credentials" = "value") {
     this.#value = value;
+    if (registers === "value") registerSecret(value);
+    else registerUrlCredentials(value);
+  }
+
+  /**
+   * A location that may hold credentials (a repository such as `rest:https://user:pw@host/`): kept out
+   * of logs and argv like any secret, but only the credentials inside it are redacted from outputs.
+   */
+  static location(value: string): Secret {
+    return new Secret(value, "credentials");
   }
 
   /** The real value, for a child process's env or an HTTP header. Never log it. */

@@ -2,6 +2,7 @@
 
 import { Writable } from "node:stream";
 import Docker from "dockerode";
+import { looksSecretName, registerSecret } from "../config/redact.js";
 import { BackupError } from "../core/errors.js";
 import { attachExec } from "./attach-exec.js";
 import { runningUsersOf } from "./volume-users.js";
@@ -19,9 +20,9 @@ import type {
 export class DockerodeEngine implements Engine, VolumeLister, ContainerControl {
   constructor(readonly docker: Docker = new Docker()) {}
 
-  async listContainers(label: string, project?: string): Promise<ContainerInfo[]> {
-    const filters = { label: [label, ...(project ? [`com.docker.compose.project=${project}`] : [])] };
-    const list = await this.docker.listContainers({ all: true, filters });
+  async listContainers(label: string | undefined, project?: string): Promise<ContainerInfo[]> {
+    const labels = [...(label ? [label] : []), ...(project ? [`com.docker.compose.project=${project}`] : [])];
+    const list = await this.docker.listContainers({ all: true, ...(labels.length ? { filters: { label: labels } } : {}) });
     const infos = await Promise.all(list.map((c) => this.inspect(c.Id)));
     return infos.filter(
       (c): c is ContainerInfo => c !== undefined && c.labels["com.docker.compose.oneoff"] !== "True",
@@ -36,6 +37,8 @@ export class DockerodeEngine implements Engine, VolumeLister, ContainerControl {
       const env = Object.fromEntries(
         (c.Config.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
       );
+      // A container's passwords may come back in its commands' stderr: none is ever printed.
+      for (const [key, value] of Object.entries(env)) if (looksSecretName(key)) registerSecret(value);
       return {
         id: c.Id,
         name,

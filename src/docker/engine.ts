@@ -60,8 +60,11 @@ export interface ExecResult {
 }
 
 export interface Engine {
-  /** Containers carrying the label (running or not), optionally only those of one Compose project. */
-  listContainers(label: string, project?: string): Promise<ContainerInfo[]>;
+  /**
+   * Containers carrying the label (`key` or `key=value`; every container when undefined), running or
+   * not, optionally only those of one Compose project. One-off `compose run` containers excepted.
+   */
+  listContainers(label: string | undefined, project?: string): Promise<ContainerInfo[]>;
   /** The container, or undefined when it does not exist. */
   inspect(idOrName: string): Promise<ContainerInfo | undefined>;
   /**

@@ -5,6 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { ListenAddress } from "../config/fields.js";
+import { redact } from "../config/redact.js";
 import type { Metrics } from "../report/metrics.js";
 
 export interface HttpDeps {
@@ -22,7 +23,7 @@ export async function startHttp(address: ListenAddress, deps: HttpDeps): Promise
       res.writeHead(405, { allow: "GET, HEAD" }).end();
     } else if (path === "/metrics") {
       deps.metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { "content-type": deps.metrics.registry.contentType }).end(text),
+        (text) => res.writeHead(200, { "content-type": deps.metrics.registry.contentType }).end(redact(text)),
         (error: unknown) => {
           logFailure(deps.log, "collecting metrics failed", error);
           res.writeHead(500).end();
@@ -32,13 +33,13 @@ export async function startHttp(address: ListenAddress, deps: HttpDeps): Promise
       const health = deps.health();
       res
         .writeHead(health.ok ? 200 : 503, { "content-type": "application/json" })
-        .end(JSON.stringify(health));
+        .end(redact(JSON.stringify(health)));
     } else if (path === "/status" && deps.status) {
       deps.status().then(
-        (report) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(report)),
+        (report) => res.writeHead(200, { "content-type": "application/json" }).end(redact(JSON.stringify(report))),
         (error: unknown) => {
           logFailure(deps.log, "building the status report failed", error);
-          res.writeHead(500, { "content-type": "text/plain" }).end(`status failed: ${renderError(error)}\n`);
+          res.writeHead(500, { "content-type": "text/plain" }).end(redact(`status failed: ${renderError(error)}\n`));
         },
       );
     } else {

@@ -6,6 +6,7 @@ import { resolveProject } from "../docker/project.js";
 import { backupKind } from "./backup-kind.js";
 import { reportCoverage, scanCoverage } from "./coverage.js";
 import type { JobDeps } from "./deps.js";
+import { checkLabels } from "./labels.js";
 import { checkAndRecord } from "./repository-check.js";
 import { applyRetention } from "./retention.js";
 
@@ -26,6 +27,7 @@ export function backupJob(deps: JobDeps): Job {
       for (const kind of deps.kinds) {
         await attempt(() => backupKind(kind, { ...deps, metrics: deps.metrics.targets }, ctx, scope, { warnWhenNone: false }));
       }
+      await attempt(() => checkLabels(deps.kinds, deps.engine, scope));
       if (ctx.flags.has("prune")) {
         const policyVariables = "BACKUP_KEEP_LAST, _HOURLY, _DAILY, _WEEKLY, _MONTHLY, _YEARLY, _WITHIN";
         await attempt(() => applyRetention({ repository: deps.repository, policy: deps.retention.local, policyVariables }, ctx));

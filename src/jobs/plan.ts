@@ -5,6 +5,7 @@ import { type Engine } from "../docker/engine.js";
 import { resolveProject } from "../docker/project.js";
 import type { Kind, PlannedTarget } from "../targets/kind.js";
 import { scanCoverage } from "./coverage.js";
+import { labelProblemsInScope } from "./labels.js";
 
 export interface Plan {
   scope: string;
@@ -38,7 +39,7 @@ export async function buildPlan(deps: PlanDeps, signal: AbortSignal): Promise<Pl
   for (const kind of deps.kinds) {
     for (const target of found.get(kind.name) ?? []) planned.push(await kind.plan(target, signal));
   }
-  const problems: string[] = [];
+  const problems: string[] = await labelProblemsInScope(deps.kinds, deps.engine, scope);
   for (const expected of deps.expected) {
     const slash = expected.indexOf("/");
     const [kind, name] = [expected.slice(0, slash), expected.slice(slash + 1)];

@@ -1,6 +1,8 @@
-// pino to stdout (JSON, or readable text on a TTY), plus the per-run tails for healthchecks.
+// pino to stdout (JSON, or readable text on a TTY), plus the per-run tails for healthchecks. Every
+// line passes the one redaction before it reaches any stream; errors are logged without stack traces.
 import pino, { type Logger } from "pino";
 import pretty from "pino-pretty";
+import { redact } from "../config/redact.js";
 import { LogTails } from "./logtail.js";
 
 export interface LoggerOptions {
@@ -36,8 +38,9 @@ export function createLogger(options: LoggerOptions): { logger: Logger; tails: L
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       base: { pid: process.pid },
       // The message as thrown, its causes nested: our messages already quote their causes, and
-      // pino's default serializer would append them again.
-      serializers: { err: pino.stdSerializers.errWithCause },
+      // pino's default serializer would append them again. No stack: it is nobody's message.
+      serializers: { err: (error: Error) => withoutStacks(pino.stdSerializers.errWithCause(error)) },
+      hooks: { streamWrite: redact },
     },
     pino.multistream([
       { level: options.level as pino.Level, stream: main },
@@ -45,4 +48,15 @@ export function createLogger(options: LoggerOptions): { logger: Logger; tails: L
     ]),
   );
   return { logger, tails };
+}
+
+/** The serialized error and its causes, without their stack traces. */
+function withoutStacks(serialized: unknown): unknown {
+  if (serialized && typeof serialized === "object") {
+    const record = serialized as Record<string, unknown>;
+    delete record.stack;
+    withoutStacks(record.cause);
+    if (Array.isArray(record.aggregateErrors)) record.aggregateErrors.forEach(withoutStacks);
+  }
+  return serialized;
 }

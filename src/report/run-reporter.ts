@@ -2,6 +2,7 @@
 // success or /fail with the tail of its log) and the log tail itself.
 import type { JobName } from "../core/job.js";
 import type { RunOutcome, RunReporter, RunResult } from "../core/runner.js";
+import { redact } from "../config/redact.js";
 import type { Secret } from "../config/secret.js";
 import type { Healthchecks } from "./healthchecks.js";
 import type { LogTails } from "./logtail.js";
@@ -29,7 +30,7 @@ export function runReporter(deps: {
       deps.metrics.jobLastRun.set({ job }, end);
       deps.metrics.jobRuns.inc({ job, result });
       if (result === "success") deps.metrics.jobLastSuccess.set({ job }, end);
-      const body = deps.tails.close(outcome.runId);
+      const body = redact(deps.tails.close(outcome.runId));
       deps.healthchecks.ping(job, deps.checks[job], result === "success" ? "success" : "fail", outcome.runId, body);
     },
     skipped(job) {

@@ -1,5 +1,6 @@
 // Runs restic with the repository and password in the child's env (never argv), cancellable.
 import { execa, type Options, type ResultPromise } from "execa";
+import { RESTIC_PASSED_THROUGH } from "../config/schema.js";
 import type { Secret } from "../config/secret.js";
 import { resticError, stderrSummary } from "./errors.js";
 
@@ -17,7 +18,7 @@ export function resticChildEnv(env: ResticEnv): Record<string, string> {
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !k.startsWith("RESTIC_")) out[k] = v;
   }
-  for (const k of ["RESTIC_CACHE_DIR", "RESTIC_COMPRESSION", "RESTIC_PACK_SIZE", "RESTIC_READ_CONCURRENCY"]) {
+  for (const k of RESTIC_PASSED_THROUGH) {
     const v = process.env[k];
     if (v !== undefined) out[k] = v;
   }
@@ -83,6 +84,7 @@ export async function runRestic(
   throw resticError(args[0] ?? "", result.exitCode, stderrSummary(String(result.stderr)), {
     isCanceled: result.isCanceled,
     timedOut: result.timedOut,
-    cause: result.isCanceled ? signal.reason : undefined,
+    // A restic that could not be started (ENOENT, EACCES) says why only in the spawn error.
+    cause: result.isCanceled ? signal.reason : result.cause,
   });
 }

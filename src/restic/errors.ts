@@ -41,10 +41,12 @@ export function resticError(
   options: BackupErrorOptions = {},
 ) {
   const known = exitCode === undefined ? undefined : BY_CODE[exitCode];
-  const meaning = known?.meaning ?? (exitCode === undefined ? "did not exit" : "failed");
+  const notStarted = exitCode === undefined && String((options.cause as { syscall?: unknown } | undefined)?.syscall).startsWith("spawn");
+  const meaning = known?.meaning ?? (notStarted ? "could not be started" : exitCode === undefined ? "did not exit" : "failed");
   const type = known?.type ?? ResticError;
   const tail = detail ? `: ${detail}` : "";
-  return new type(`restic ${what}: ${meaning} (exit code ${exitCode ?? "none"})${tail}`, {
+  const code = notStarted ? "" : ` (exit code ${exitCode ?? "none"})`;
+  return new type(`restic ${what}: ${meaning}${code}${tail}`, {
     ...options,
     exitCode,
   });

@@ -24,6 +24,11 @@ export class CheckedStream extends PassThrough {
     });
   }
 
+  /** Bytes written into it so far, whether or not they went through yet. */
+  get received(): number {
+    return this.#size + this.readableLength + this.writableLength;
+  }
+
   /** What went through so far: call once, after the stream ended. */
   checksum(): Checksum {
     return { size: this.#size, sha256: this.#hash.digest("hex") };

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { parseDuration } from "../config/duration.js";
 import { AggregateBackupError, BackupError, logFailure } from "../core/errors.js";
 import { settleWithLimit } from "../core/limit.js";
-import { lastLines } from "../core/text.js";
+import { exitNote, lastLines } from "../core/text.js";
 import type { ContainerInfo, Engine } from "../docker/engine.js";
 import { HOOK_LABELS as L } from "./labels.js";
 
@@ -33,17 +33,18 @@ export function describeHooks(container: ContainerInfo, defaultTimeoutMs: number
     [L.pre, pre],
     [L.post, post],
   ] as const) {
-    if (value === "") problems.push(`label ${label}: must not be empty`);
+    if (value === "") problems.push(`label ${label}: expected a command; got ""`);
   }
   let timeoutMs = defaultTimeoutMs;
   const timeout = labels[L.timeout];
   if (timeout !== undefined) {
     const parsed = parseDuration(timeout);
-    if (parsed === undefined) {
-      problems.push(`label ${L.timeout}: expected a duration such as "30s" or "5m"; got "${timeout}"`);
-    } else timeoutMs = parsed;
+    if (typeof parsed === "number") timeoutMs = parsed;
+    else problems.push(`label ${L.timeout}: ${parsed.problem}; got "${timeout}"`);
   }
-  return { container, pre: pre || undefined, post: post || undefined, user: labels[L.user], timeoutMs, problems };
+  const user = labels[L.user];
+  if (user !== undefined && user.trim() === "") problems.push(`label ${L.user}: expected a user name (leave it out for the container's own user); got "${user}"`);
+  return { container, pre: pre || undefined, post: post || undefined, user, timeoutMs, problems };
 }
 
 /**
@@ -142,7 +143,7 @@ async function runHook(
     const seconds = (Date.now() - started) / 1000;
     if (result.exitCode !== 0) {
       log.error({ container: h.container.name, phase, exitCode: result.exitCode, seconds }, `${where} failed`);
-      return new BackupError(`${where} exited ${result.exitCode}: ${lastLines(result.stderr)}`, {
+      return new BackupError(`${where} exited ${result.exitCode}${exitNote(result.exitCode)}: ${lastLines(result.stderr)}`, {
         target: h.container.name,
         exitCode: result.exitCode,
       });

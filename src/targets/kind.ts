@@ -141,6 +141,8 @@ export interface Kind<T extends Target = Target> {
   readonly howToEnable: string;
   /** The Docker labels this kind reads. */
   readonly labels: readonly string[];
+  /** The label that makes a container this kind's target: without it, the kind's other labels do nothing. */
+  readonly enabledBy?: string;
   /** The target as messages name it: `postgres target "db"`, `volume "data"`. */
   describe(name: string): string;
 

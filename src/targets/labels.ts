@@ -1,6 +1,12 @@
-// Docker labels shared by every kind: the prefix, and the pre/post hooks any target's container may
-// carry. Each kind's own labels live in its folder. Documented in the README; keep them stable.
+// Docker labels shared by every kind: the prefix, the pre/post hooks any target's container may
+// carry, and the agent's own. Each kind's own labels live in its folder. Documented in the README;
+// keep them stable.
+import { OWNER_LABEL, THROWAWAY_LABEL, VERIFY_RUN_LABEL } from "../docker/sandbox.js";
+
 export const LABEL_PREFIX = "backup-agent.";
+
+/** What the agent labels its own throwaway containers with (see docker/sandbox.ts). */
+export const AGENT_LABELS = [THROWAWAY_LABEL, VERIFY_RUN_LABEL, OWNER_LABEL, "backup-agent.verify.target"] as const;
 
 export const HOOK_LABELS = {
   /** On a container: a command (`sh -c`) run in it before its targets are backed up. */

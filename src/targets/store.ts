@@ -1,7 +1,6 @@
 // "EOF is the commit": a producer streams into a new one-file snapshot, and the snapshot is committed
 // only after the producer has succeeded. On any failure the upload is aborted and no snapshot exists.
 import { finished } from "node:stream/promises";
-import type { Writable } from "node:stream";
 import { BackupError } from "../core/errors.js";
 import type { Repository } from "../restic/repository.js";
 import { identityTags } from "../restic/tags.js";
@@ -32,7 +31,7 @@ export interface StoreOptions {
 export async function storeStream(
   repository: Repository,
   options: StoreOptions,
-  produce: (sink: Writable, signal: AbortSignal) => Promise<void>,
+  produce: (sink: CheckedStream, signal: AbortSignal) => Promise<void>,
 ): Promise<StoredFile> {
   const started = performance.now();
   options.signal.throwIfAborted();
@@ -97,7 +96,7 @@ export interface RunFile {
 export function storeRunFile(
   run: Pick<KindRun, "repository" | "runId" | "signal">,
   f: RunFile,
-  produce: (sink: Writable, signal: AbortSignal) => Promise<void>,
+  produce: (sink: CheckedStream, signal: AbortSignal) => Promise<void>,
 ): Promise<StoredFile> {
   const tags = identityTags({ kind: f.kind, target: f.target, database: f.database, run: run.runId });
   return storeStream(run.repository, { parts: [f.folder, f.target, f.file], tags, signal: run.signal }, produce);

@@ -61,11 +61,10 @@ export class FakeDocker implements Engine, VolumeLister, ContainerControl, Sandb
     readonly volumes: VolumeInfo[] = [],
   ) {}
 
-  async listContainers(label: string, project?: string): Promise<ContainerInfo[]> {
-    const [key, value] = label.includes("=") ? label.split("=", 2) : [label, undefined];
-    return this.containers.filter(
-      (c) => (value === undefined ? key! in c.labels : c.labels[key!] === value) && (!project || c.project === project),
-    );
+  async listContainers(label: string | undefined, project?: string): Promise<ContainerInfo[]> {
+    const [key, value] = label?.includes("=") ? label.split("=", 2) : [label, undefined];
+    const carries = (c: ContainerInfo) => key === undefined || (value === undefined ? key in c.labels : c.labels[key] === value);
+    return this.containers.filter((c) => carries(c) && (!project || c.project === project));
   }
 
   async inspect(idOrName: string): Promise<ContainerInfo | undefined> {

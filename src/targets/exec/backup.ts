@@ -1,7 +1,7 @@
 // One exec target: its command's stdout streamed into restic, then a manifest of its size and sha256.
 // EOF is the commit, so a command that exits non-zero (or a container that stops) leaves no snapshot.
 import { BackupError } from "../../core/errors.js";
-import { lastLines } from "../../core/text.js";
+import { exitNote, lastLines } from "../../core/text.js";
 import type { Engine } from "../../docker/engine.js";
 import { KIND } from "../../restic/tags.js";
 import { runningContainer } from "../container.js";
@@ -20,7 +20,11 @@ export async function backupExec(target: ExecTarget, engine: Engine, run: KindRu
   const file = await storeRunFile(run, id, async (sink, signal) => {
     const result = await engine.exec(current.id, ["sh", "-c", target.command], sink, { user: target.user, signal });
     if (result.exitCode !== 0) {
-      throw new BackupError(`${what}: the dump command exited ${result.exitCode}: ${lastLines(result.stderr)}`, { target: target.name, exitCode: result.exitCode });
+      throw new BackupError(`${what}: the dump command exited ${result.exitCode}${exitNote(result.exitCode)}: ${lastLines(result.stderr)}`, { target: target.name, exitCode: result.exitCode });
+    }
+    // An empty dump is what a command that dumps the wrong thing (or nothing) gives: never a backup.
+    if (sink.received === 0) {
+      throw new BackupError(`${what}: the dump command exited 0 but wrote nothing to stdout (stderr: ${lastLines(result.stderr)})`, { target: target.name });
     }
   }).catch((error: unknown) => {
     throw error instanceof BackupError && error.target ? error : new BackupError(what, { target: target.name, cause: error });

@@ -20,11 +20,13 @@ export function describeExec(container: ContainerInfo): ExecTarget {
   const labels = container.labels;
   const problems: string[] = [];
   const command = (labels[L.command] ?? "").trim();
-  if (command === "") problems.push(`label ${L.command}: must not be empty`);
+  if (command === "") problems.push(`label ${L.command} of container ${container.name}: expected a dump command; got "${labels[L.command]}"`);
+  const user = labels[L.user];
+  if (user !== undefined && user.trim() === "") problems.push(`label ${L.user} of container ${container.name}: expected a user name (leave it out for the container's own user); got "${user}"`);
   const filename = labels[L.filename] ?? "dump";
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(filename)) {
     problems.push(
-      `label ${L.filename}: expected a file name of letters, digits, ".", "_", "-"; got "${filename}"`,
+      `label ${L.filename} of container ${container.name}: expected a file name of letters, digits, ".", "_", "-"; got "${filename}"`,
     );
   }
   return {
@@ -32,7 +34,7 @@ export function describeExec(container: ContainerInfo): ExecTarget {
     name: container.service,
     container,
     command,
-    user: labels[L.user],
+    user,
     filename,
     problems,
   };

@@ -16,6 +16,7 @@ export function execKind(deps: { engine: Engine; hookTimeoutMs: number }): Kind<
     title: "exec",
     howToEnable: "no container has a backup-agent.exec.command label",
     labels: Object.values(EXEC_LABELS),
+    enabledBy: EXEC_LABELS.command,
     describe: describeExecTarget,
     discover: (scope) => discoverExec(deps.engine, scope.project),
     guard: containerHooksGuard(deps, describeExecTarget),

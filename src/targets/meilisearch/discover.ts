@@ -28,6 +28,8 @@ export interface MeiliTarget {
 export function describeMeilisearch(container: ContainerInfo, agentKey: Secret | undefined): MeiliTarget {
   const labels = container.labels;
   const problems: string[] = [];
+  const enable = labels[L.enable];
+  if (enable !== "true") problems.push(`label ${L.enable} of container ${container.name}: expected true or false; got "${enable}"`);
   let url = `http://${container.name}:${DEFAULT_PORT}`;
   const urlLabel = labels[L.url];
   if (urlLabel !== undefined) {
@@ -36,12 +38,12 @@ export function describeMeilisearch(container: ContainerInfo, agentKey: Secret |
       if (!["http:", "https:"].includes(parsed.protocol)) throw new Error(parsed.protocol);
       url = urlLabel.replace(/\/+$/, "");
     } catch {
-      problems.push(`label ${L.url}: expected an http:// or https:// URL; got "${urlLabel}"`);
+      problems.push(`label ${L.url} of container ${container.name}: expected an http:// or https:// URL; got "${urlLabel}"`);
     }
   }
   const dirLabel = labels[L.snapshotDir];
   if (dirLabel !== undefined && !posix.isAbsolute(dirLabel)) {
-    problems.push(`label ${L.snapshotDir}: expected an absolute path in the container; got "${dirLabel}"`);
+    problems.push(`label ${L.snapshotDir} of container ${container.name}: expected an absolute path in the container; got "${dirLabel}"`);
   }
   const snapshotDir = posix.normalize(`${dirLabel ?? DEFAULT_SNAPSHOT_DIR}/`);
   const ownKey = container.env.MEILI_MASTER_KEY;
@@ -63,12 +65,12 @@ export function describeMeilisearch(container: ContainerInfo, agentKey: Secret |
   };
 }
 
-/** Every container labelled backup-agent.meilisearch=true in scope, running or not. */
+/** Every container labelled backup-agent.meilisearch in scope, running or not, but those labelled `false`. */
 export async function discoverMeilisearch(
   engine: Engine,
   project: string | undefined,
   agentKey: Secret | undefined,
 ): Promise<MeiliTarget[]> {
-  const containers = await engine.listContainers(`${L.enable}=true`, project);
+  const containers = (await engine.listContainers(L.enable, project)).filter((c) => c.labels[L.enable] !== "false");
   return containers.map((c) => describeMeilisearch(c, agentKey)).sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -15,6 +15,7 @@ export function meilisearchKind(deps: MeiliDeps & { hookTimeoutMs: number }): Ki
     title: "Meilisearch",
     howToEnable: "no container is labelled backup-agent.meilisearch=true: no search index was snapshotted",
     labels: Object.values(MEILISEARCH_LABELS),
+    enabledBy: MEILISEARCH_LABELS.enable,
     describe: describeMeiliTarget,
     discover: (scope) => discoverMeilisearch(deps.engine, scope.project, deps.meilisearch.apiKey),
     guard: containerHooksGuard(deps, describeMeiliTarget),

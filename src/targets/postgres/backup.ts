@@ -1,7 +1,7 @@
 // One PostgreSQL target: CHECKPOINT, globals, then pg_dump of each database streamed into restic, then
 // a manifest of sizes, checksums and row counts beside the dumps. One database failing stops no other.
 import { BackupError, logFailure } from "../../core/errors.js";
-import { lastLines } from "../../core/text.js";
+import { exitNote, lastLines } from "../../core/text.js";
 import type { Engine } from "../../docker/engine.js";
 import type { Sandbox } from "../../docker/sandbox.js";
 import { KIND } from "../../restic/tags.js";
@@ -61,7 +61,7 @@ export async function backupPostgres(target: PostgresTarget, deps: PostgresBacku
     const file = await storeRunFile(run, id, async (sink, signal) => {
         const result = await deps.engine.exec(current.id, part.cmd, sink, { env: part.env, signal });
         if (result.exitCode !== 0) {
-          throw new BackupError(`${part.cmd[0]} exited ${result.exitCode}: ${lastLines(result.stderr)}`, { exitCode: result.exitCode });
+          throw new BackupError(`${part.cmd[0]} exited ${result.exitCode}${exitNote(result.exitCode)}: ${lastLines(result.stderr)}`, { exitCode: result.exitCode });
         }
         // Counted before EOF, in pg_dump's own snapshot: a failed count leaves no dump behind.
         if (part.session) tables = await part.session.count(signal);

@@ -29,20 +29,25 @@ const COMPRESS = /^(?:[0-9]|(?:gzip|lz4|zstd|none)(?::\d{1,2})?)$/;
 export function describePostgres(container: ContainerInfo): PostgresTarget {
   const labels = container.labels;
   const problems: string[] = [];
+  const enable = labels[L.enable];
+  if (enable !== "true") problems.push(`label ${L.enable} of container ${container.name}: expected true or false; got "${enable}"`);
   const ownerUser = container.env.POSTGRES_USER ?? "postgres";
   const user = labels[L.user] ?? ownerUser;
+  if (user.trim() === "") problems.push(`label ${L.user} of container ${container.name}: expected a role name; got "${user}"`);
   const compress = labels[L.compress] ?? "0";
   if (!COMPRESS.test(compress)) {
-    problems.push(`label ${L.compress}: expected 0-9, gzip:N, lz4 or zstd:N; got "${compress}"`);
+    problems.push(`label ${L.compress} of container ${container.name}: expected 0-9, gzip:N, lz4 or zstd:N; got "${compress}"`);
   }
   const globalsLabel = labels[L.globals] ?? "true";
   if (!["true", "false"].includes(globalsLabel)) {
-    problems.push(`label ${L.globals}: expected true or false; got "${globalsLabel}"`);
+    problems.push(`label ${L.globals} of container ${container.name}: expected true or false; got "${globalsLabel}"`);
   }
   const passwordLabel = labels[L.passwordEnv];
   if (passwordLabel !== undefined && container.env[passwordLabel] === undefined) {
-    problems.push(`label ${L.passwordEnv}: the container has no variable "${passwordLabel}"`);
+    problems.push(`label ${L.passwordEnv} of container ${container.name}: expected the name of a variable in the container's environment; got "${passwordLabel}", which the container does not have`);
   }
+  const include = labelList(labels[L.databases]);
+  if (include?.length === 0) problems.push(`label ${L.databases} of container ${container.name}: expected a comma list of databases; got "${labels[L.databases]}" (leave it out for every database)`);
   return {
     kind: KIND.postgres,
     name: container.service,
@@ -50,7 +55,7 @@ export function describePostgres(container: ContainerInfo): PostgresTarget {
     user,
     maintenanceDb: container.env.POSTGRES_DB ?? ownerUser,
     passwordEnv: passwordLabel ?? (user === ownerUser ? "POSTGRES_PASSWORD" : undefined),
-    include: labelList(labels[L.databases]),
+    include,
     exclude: labelList(labels[L.exclude]) ?? [],
     compress,
     globals: globalsLabel !== "false",
@@ -58,12 +63,15 @@ export function describePostgres(container: ContainerInfo): PostgresTarget {
   };
 }
 
-/** Every container labelled backup-agent.postgres=true in scope, running or not. */
+/**
+ * Every container labelled backup-agent.postgres in scope, running or not, except those labelled
+ * `false`: any other value than `true` is a problem of the target, never a silent skip.
+ */
 export async function discoverPostgres(
   engine: Engine,
   project: string | undefined,
 ): Promise<PostgresTarget[]> {
-  const containers = await engine.listContainers(`${L.enable}=true`, project);
+  const containers = (await engine.listContainers(L.enable, project)).filter((c) => c.labels[L.enable] !== "false");
   return containers.map(describePostgres).sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -27,6 +27,7 @@ export function postgresKind(deps: PostgresKindDeps): Kind<PostgresTarget> {
     title: "PostgreSQL",
     howToEnable: "no container is labelled backup-agent.postgres=true: no database was backed up",
     labels: Object.values(POSTGRES_LABELS),
+    enabledBy: POSTGRES_LABELS.enable,
     describe: describePostgresTarget,
     discover: (scope) => discoverPostgres(deps.engine, scope.project),
     guard: containerHooksGuard(deps, describePostgresTarget),

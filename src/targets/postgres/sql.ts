@@ -1,6 +1,6 @@
 // Small SQL through psql inside the database's own container. Credentials go in the exec's env.
 import { BackupError } from "../../core/errors.js";
-import { lastLines } from "../../core/text.js";
+import { exitNote, lastLines } from "../../core/text.js";
 import type { Engine } from "../../docker/engine.js";
 import type { PostgresTarget } from "./discover.js";
 
@@ -28,7 +28,7 @@ export async function query(
   });
   if (result.exitCode !== 0) {
     throw new BackupError(
-      `psql in ${target.container.name} exited ${result.exitCode}: ${lastLines(result.stderr)}`,
+      `psql in ${target.container.name} exited ${result.exitCode}${exitNote(result.exitCode)}: ${lastLines(result.stderr)}`,
       {
         target: target.name,
         exitCode: result.exitCode,

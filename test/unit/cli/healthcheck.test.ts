@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { healthcheckCommand } from "../../../src/cli/healthcheck.js";
+import { ConfigError, exitCodeFor } from "../../../src/core/errors.js";
 
 let server: Server | undefined;
 
@@ -43,4 +44,18 @@ describe("healthcheck", () => {
     expect(await healthcheckCommand({ BACKUP_HTTP_LISTEN: "off" })).toBe(1);
     expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toMatch(/ECONNREFUSED[\s\S]*off/);
   });
+
+  it("throws a configuration error (exit 78) naming the variable for a listen address it could never reach", async () => {
+    for (const [listen, expected] of [
+      [":10080", 'BACKUP_HTTP_LISTEN: expected a port that HTTP clients may use: fetch() refuses port 10080'],
+      [":0", 'BACKUP_HTTP_LISTEN: expected a port from 1 to 65535; got ":0"'],
+      ["nonsense", 'got "nonsense"'],
+    ] as const) {
+      const error = await healthcheckCommand({ BACKUP_HTTP_LISTEN: listen }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(exitCodeFor(error)).toBe(78);
+      expect((error as ConfigError).problems[0]).toContain(expected);
+    }
+  });
 });
+

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CRONTAB, parseCrontab } from "../../../src/config/crontab.js";
+import { DEFAULT_CRONTAB, nextRun, parseCrontab } from "../../../src/config/crontab.js";
 
 describe("parseCrontab", () => {
   it("reads 5-field and 6-field lines, nicknames, flags, comments and blank lines", () => {
@@ -56,5 +56,22 @@ describe("parseCrontab", () => {
     const embedded = parseCrontab(DEFAULT_CRONTAB, "UTC").entries;
     const shape = (es: typeof embedded) => es.map((e) => [e.schedule, e.job, [...e.flags]]);
     expect(shape(example)).toEqual(shape(embedded));
+  });
+});
+
+describe("schedules that never fire", () => {
+  it("refuses a line whose dates never come, naming the line and the schedule", () => {
+    const { problems } = parseCrontab("0 * * * * check\n0 3 30 2 * backup\n0 6 31 4 * verify\n", "UTC");
+    expect(problems).toEqual([
+      'line 2: schedule "0 3 30 2 *" never fires (no date matches it, such as 30 February): expected one that runs',
+      'line 3: schedule "0 6 31 4 *" never fires (no date matches it, such as 30 February): expected one that runs',
+    ]);
+  });
+
+  it("keeps lines that fire rarely (29 February; 31 February or any Monday in February, as cron ORs the days), and tells when each fires next", () => {
+    const { entries, problems } = parseCrontab("0 0 29 2 * check\n0 0 31 2 1 verify\n", "UTC");
+    expect(problems).toEqual([]);
+    const from = new Date("2026-03-01T00:00:00Z");
+    expect(entries.map((e) => nextRun(e.schedule, "UTC", from)?.toISOString())).toEqual(["2028-02-29T00:00:00.000Z", "2027-02-01T00:00:00.000Z"]);
   });
 });

@@ -48,7 +48,7 @@ describe("a kind's backup step", () => {
     const text = renderError(error);
     expect(text).toMatch(/^4 of 4 Meilisearch target\(s\) failed/);
     expect(text).toContain('meilisearch target "ghost" is expected but no labelled container exists');
-    expect(text).toContain('meilisearch target "broken": label backup-agent.meilisearch.url: expected an http:// or https:// URL; got "nope"');
+    expect(text).toContain('meilisearch target "broken": label backup-agent.meilisearch.url of container shop-broken-1: expected an http:// or https:// URL; got "nope"');
     expect(text).toContain('meilisearch target "sleepy": container shop-sleepy-1 is not running (state: exited)');
     expect(text).toContain("refused by search");
     expect(calls).toEqual(["POST search"]);

@@ -1,9 +1,13 @@
 // The backup jobs against the memory repository and the fake Docker: what a user would see in the
 // repository, the metrics and the error when a dump fails or restic dies mid-stream.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderError } from "../../../src/core/errors.js";
 import { backupJob } from "../../../src/jobs/backup.js";
 import { postgresJob } from "../../../src/jobs/postgres.js";
+import { volumeKind } from "../../../src/targets/volumes/kind.js";
 import { container, type ExecCall, type ExecReply, FakeDocker, runContext } from "../../support/fake-docker.js";
 import { fakeJobDeps, metricValue } from "../../support/job-deps.js";
 
@@ -96,12 +100,28 @@ describe("the backup job", () => {
     const text = renderError(error);
     expect(text).toContain("3 of 4 exec target(s) failed");
     expect(text).toContain('exec target "ghost" is expected but no labelled container exists');
-    expect(text).toContain('exec target "broken": label backup-agent.exec.command: must not be empty');
+    expect(text).toContain('exec target "broken": label backup-agent.exec.command of container shop-broken-1: expected a dump command; got "  "');
     expect(text).toContain('exec target "sleepy": container shop-sleepy-1 is not running (state: exited)');
     expect(text).not.toContain("PostgreSQL target(s) failed");
     expect(deps.repository.stored.filter((s) => s.tags.target === "kv").map((s) => s.tags.kind).sort()).toEqual(["exec", "manifest"]);
     for (const target of ["ghost", "broken", "sleepy"]) {
       expect(await metricValue(deps.registry, "backup_target_failures_total", { kind: "exec", target, database: "" })).toBe(1);
     }
+  });
+
+  it("fails naming a missing expected volume, an exec dump that wrote nothing, and a label that would do nothing", async () => {
+    const empty = container("empty", { labels: { "backup-agent.exec.command": "true" } });
+    const typo = container("typo", { labels: { "backup-agent.postgress": "true" } });
+    const docker = new FakeDocker([empty, typo], () => ({ exitCode: 0, stdout: "" }));
+    const deps = fakeJobDeps(docker, { expected: ["volume/data"] });
+    const root = mkdtempSync(join(tmpdir(), "backup-agent-volumes-"));
+    const kinds = [...deps.kinds, volumeKind({ engine: docker, volumes: { root, names: [] }, hookTimeoutMs: 5_000 })];
+    const error = await backupJob({ ...deps, kinds }).run(runContext("backup")).catch((e: unknown) => e);
+
+    const text = renderError(error);
+    expect(text).toContain('volume "data" is expected but no labelled container exists');
+    expect(text).toContain('exec target "empty": the dump command exited 0 but wrote nothing to stdout');
+    expect(text).toContain('a label would do nothing: container shop-typo-1: label backup-agent.postgress="true": not a label backup-agent knows (did you mean backup-agent.postgres?)');
+    expect(deps.repository.stored).toEqual([]);
   });
 });

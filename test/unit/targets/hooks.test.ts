@@ -130,7 +130,7 @@ describe("pre- and post-hooks", () => {
     const { engine, calls } = fakeEngine({});
     const c = container({ "backup-agent.hook.pre": "true", "backup-agent.hook.timeout": "soon" });
     expect(describeHooks(c, 1_000)?.problems).toEqual([
-      'label backup-agent.hook.timeout: expected a duration such as "30s" or "5m"; got "soon"',
+      'label backup-agent.hook.timeout: expected a duration such as "90s", "5m", "6h" or "1d"; got "soon"',
     ]);
     const error = await withHooks(engine, 1_000, c, run(), async () => {
       throw new Error("not reached");

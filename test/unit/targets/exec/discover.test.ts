@@ -40,8 +40,8 @@ describe("exec targets", () => {
       container({ "backup-agent.exec.command": "  ", "backup-agent.exec.filename": "../etc/passwd" }),
     );
     expect(target.problems).toEqual([
-      "label backup-agent.exec.command: must not be empty",
-      'label backup-agent.exec.filename: expected a file name of letters, digits, ".", "_", "-"; got "../etc/passwd"',
+      'label backup-agent.exec.command of container shop-kv-1: expected a dump command; got "  "',
+      'label backup-agent.exec.filename of container shop-kv-1: expected a file name of letters, digits, ".", "_", "-"; got "../etc/passwd"',
     ]);
   });
 });

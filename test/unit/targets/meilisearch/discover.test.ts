@@ -77,14 +77,14 @@ describe("describeMeilisearch", () => {
       undefined,
     );
     expect(t.problems).toEqual([
-      'label backup-agent.meilisearch.url: expected an http:// or https:// URL; got "search:7700"',
-      'label backup-agent.meilisearch.snapshot-dir: expected an absolute path in the container; got "snapshots"',
+      'label backup-agent.meilisearch.url of container shop-search-1: expected an http:// or https:// URL; got "search:7700"',
+      'label backup-agent.meilisearch.snapshot-dir of container shop-search-1: expected an absolute path in the container; got "snapshots"',
     ]);
   });
 });
 
 describe("Meilisearch configuration", () => {
-  const base = { RESTIC_REPOSITORY: "/srv/repo", RESTIC_PASSWORD: "pw" };
+  const base = { RESTIC_REPOSITORY: "/srv/repo", RESTIC_PASSWORD: "pw", RESTIC_BINARY: process.execPath };
 
   it("polls every 5 s for at most 120 s unless told otherwise, with no agent-wide key", () => {
     expect(loadConfig(base).meilisearch).toEqual({

@@ -76,9 +76,9 @@ describe("describePostgres", () => {
       }),
     );
     expect(t.problems).toEqual([
-      'label backup-agent.postgres.compress: expected 0-9, gzip:N, lz4 or zstd:N; got "11"',
-      'label backup-agent.postgres.globals: expected true or false; got "yes"',
-      'label backup-agent.postgres.password-env: the container has no variable "NOPE"',
+      'label backup-agent.postgres.compress of container shop-db-1: expected 0-9, gzip:N, lz4 or zstd:N; got "11"',
+      'label backup-agent.postgres.globals of container shop-db-1: expected true or false; got "yes"',
+      'label backup-agent.postgres.password-env of container shop-db-1: expected the name of a variable in the container\'s environment; got "NOPE", which the container does not have',
     ]);
   });
 });

@@ -159,13 +159,13 @@ describe("stop during backup", () => {
 describe("volume configuration", () => {
   it("refuses a BACKUP_VOLUMES entry that is not a Docker volume name, showing the control character", async () => {
     const { loadConfig } = await import("../../../../src/config/load.js");
-    const base = { RESTIC_REPOSITORY: "/srv/restic", RESTIC_PASSWORD: "pw" };
+    const base = { RESTIC_REPOSITORY: "/srv/restic", RESTIC_PASSWORD: "pw", RESTIC_BINARY: process.execPath };
     expect(loadConfig({ ...base, BACKUP_VOLUMES: "shop_uploads, media" }).volumes).toEqual({
       root: "/volumes",
       names: ["shop_uploads", "media"],
     });
     expect(() => loadConfig({ ...base, BACKUP_VOLUMES: "../etc" })).toThrow(
-      'BACKUP_VOLUMES: "../etc" is not a Docker volume name',
+      'BACKUP_VOLUMES: expected Docker volume names (letters, digits, "_", ".", "-"); got "../etc"',
     );
     expect(() => loadConfig({ ...base, BACKUP_VOLUMES_ROOT: "/volumes\n" })).toThrow(
       "BACKUP_VOLUMES_ROOT: must not contain control characters",
