@@ -90,8 +90,11 @@ export interface Repository {
   readonly display: string;
   /** Starts a snapshot of one file named by `parts` (e.g. postgres, db, app.dump), tagged `tags`. */
   openStdin(options: { parts: readonly string[]; tags: readonly string[] }, signal: AbortSignal): Promise<StdinUpload>;
-  /** Backs up one directory as its own snapshot; rejects (3 = partial) when something was unreadable. */
-  backupPath(path: string, tags: readonly string[], signal: AbortSignal): Promise<PathBackupResult>;
+  /**
+   * Backs up one directory as its own snapshot; rejects (3 = partial) when something was unreadable.
+   * `onProgress`, when given, is told how far restic has got as it goes.
+   */
+  backupPath(path: string, tags: readonly string[], signal: AbortSignal, onProgress?: (p: Progress) => void): Promise<PathBackupResult>;
   /** Every snapshot the agent made (tag backup-agent), oldest first. Takes no lock. */
   snapshots(signal: AbortSignal): Promise<Snapshot[]>;
   /** One stored file as a stream. */
