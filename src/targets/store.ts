@@ -3,6 +3,7 @@
 import { finished } from "node:stream/promises";
 import type { Writable } from "node:stream";
 import { BackupError } from "../core/errors.js";
+import type { ItemProgress } from "../core/job.js";
 import type { Repository } from "../restic/repository.js";
 import { identityTags } from "../restic/tags.js";
 import { CheckedStream } from "./checked-stream.js";
@@ -22,6 +23,8 @@ export interface StoreOptions {
   parts: readonly string[];
   tags: readonly string[];
   signal: AbortSignal;
+  /** Told the bytes streamed so far as they flow, and once more when the file is stored or failed. */
+  onProgress?: (p: ItemProgress) => void;
 }
 
 /**
@@ -39,6 +42,12 @@ export async function storeStream(
   const upload = await repository.openStdin({ parts: options.parts, tags: options.tags }, options.signal);
   const sink = new CheckedStream();
   sink.pipe(upload.stdin, { end: false });
+  let streamed = 0;
+  const item = options.parts.at(-1) ?? upload.filename;
+  const report = options.onProgress;
+  if (report) {
+    sink.on("data", (chunk: Buffer) => report({ item, bytes: (streamed += chunk.length) }));
+  }
   const controller = new AbortController();
   const signal = AbortSignal.any([options.signal, controller.signal]);
   // The upload failing first (lock, password, disk) must stop the producer, or it would block forever.
@@ -49,6 +58,7 @@ export async function storeStream(
     sink.end();
     await finished(sink, { writable: false });
   } catch (error) {
+    report?.({ item, bytes: streamed, done: true });
     controller.abort();
     const uploadFailure = await upload.abort();
     sink.destroy();
@@ -56,7 +66,7 @@ export async function storeStream(
     throw uploadFailure ? new BackupError(upload.filename, { cause: uploadFailure }) : error;
   }
   const { size, sha256 } = sink.checksum();
-  const saved = await upload.commit(size);
+  const saved = await upload.commit(size).finally(() => report?.({ item, bytes: size, done: true }));
   if (saved.totalBytes !== size) {
     throw new BackupError(`${upload.filename}: restic stored ${saved.totalBytes} bytes but ${size} were streamed (snapshot ${saved.snapshotId})`);
   }
@@ -88,12 +98,12 @@ export interface RunFile {
 
 /** storeStream for one file of the run, named and tagged from its identity. */
 export function storeRunFile(
-  run: Pick<KindRun, "repository" | "runId" | "signal">,
+  run: Pick<KindRun, "repository" | "runId" | "signal" | "onProgress">,
   f: RunFile,
   produce: (sink: Writable, signal: AbortSignal) => Promise<void>,
 ): Promise<StoredFile> {
   const tags = identityTags({ kind: f.kind, target: f.target, database: f.database, run: run.runId });
-  return storeStream(run.repository, { parts: [f.folder, f.target, f.file], tags, signal: run.signal }, produce);
+  return storeStream(run.repository, { parts: [f.folder, f.target, f.file], tags, signal: run.signal, onProgress: run.onProgress }, produce);
 }
 
 /** A stored file as a kind reports it. */
