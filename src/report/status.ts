@@ -60,6 +60,19 @@ export interface StatusReport {
   problems: { level: Exclude<StatusLevel, "GOOD">; message: string }[];
 }
 
+/** An age as `40m`, `10.7h`, `3.2d` (`-` when unknown). */
+export function formatAge(seconds: number | undefined): string {
+  if (seconds === undefined) return "-";
+  if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.round((seconds / 3600) * 10) / 10}h`;
+  return `${Math.round((seconds / 86_400) * 10) / 10}d`;
+}
+
+/** An ISO time as `2026-11-21 13:00:04Z`. */
+export function formatTime(iso: string): string {
+  return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
+}
+
 const worst = (a: StatusLevel, b: StatusLevel): StatusLevel => (LEVEL_EXIT[a] >= LEVEL_EXIT[b] ? a : b);
 const hours = (ms: number) => `${Math.round((ms / 3_600_000) * 10) / 10} h`;
 
