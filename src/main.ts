@@ -7,6 +7,7 @@ import { healthcheckCommand } from "./cli/healthcheck.js";
 import { planCommand } from "./cli/plan.js";
 import { restoreCommand } from "./cli/restore.js";
 import { runCommand } from "./cli/run.js";
+import { terminalProgress } from "./cli/run-progress.js";
 import { snapshotsCommand } from "./cli/snapshots.js";
 import { statusCommand } from "./cli/status.js";
 import { loadConfig } from "./config/load.js";
@@ -16,7 +17,7 @@ import { JOB_SPECS } from "./core/job.js";
 const USAGE = `backup-agent ${VERSION}: backups of a Docker Compose host into restic
 
 Usage:
-  backup-agent daemon                 run the schedule; serve /metrics and /healthz
+  backup-agent daemon                 run the schedule; serve the status page, /metrics, /healthz and /status
   backup-agent run <job> [flags]      run one job now (${Object.keys(JOB_SPECS).join(", ")})
   backup-agent status [--json] [--standalone | --url URL]
                                       GOOD / WARNING / CRITICAL (exit 0 / 1 / 2), from the daemon or the repository
@@ -57,8 +58,10 @@ async function main(argv: string[]): Promise<number> {
       return planCommand(buildApp(loadConfig()).deps, rest);
     case "daemon":
       return daemonCommand(buildApp(loadConfig()));
-    case "run":
-      return runCommand(buildApp(loadConfig()), rest);
+    case "run": {
+      const progress = terminalProgress();
+      return runCommand(buildApp(loadConfig(), progress.logs), rest, progress);
+    }
     case "status":
       return statusCommand(buildApp(loadConfig()), rest);
     case "snapshots":
