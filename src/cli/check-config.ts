@@ -32,7 +32,13 @@ export function describeConfig(config: Config): Record<string, unknown> {
     volumes: config.volumes,
     retention: config.retention,
     offsite: config.offsite
-      ? { repository: config.offsite.repositoryDisplay, password: "[redacted]" }
+      ? {
+          repository: config.offsite.repositoryDisplay,
+          password: "[redacted]",
+          credentials: config.offsite.credentials
+            ? Object.fromEntries(Object.entries(config.offsite.credentials).map(([k, v]) => [k, k === "AWS_DEFAULT_REGION" ? v.reveal() : "[redacted]"]))
+            : "none",
+        }
       : "not configured",
   };
 }

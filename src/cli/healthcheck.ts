@@ -1,12 +1,12 @@
 // `backup-agent healthcheck`: asks the running daemon's /healthz (for Docker's HEALTHCHECK); reads only
 // BACKUP_HTTP_LISTEN, so it needs no repository, password or Docker access.
-import { listenAddress } from "../config/fields.js";
+import { DEFAULT_HTTP_LISTEN, listenAddress } from "../config/fields.js";
 
 const TIMEOUT_MS = 5_000;
 
 /** 0 when /healthz answers 200; 1 when it answers otherwise, not at all, or HTTP is off. */
 export async function healthcheckCommand(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const parsed = listenAddress("0.0.0.0:9180").safeParse(env.BACKUP_HTTP_LISTEN);
+  const parsed = listenAddress(DEFAULT_HTTP_LISTEN).safeParse(env.BACKUP_HTTP_LISTEN);
   if (!parsed.success) {
     process.stderr.write(`healthcheck: BACKUP_HTTP_LISTEN: invalid, got "${env.BACKUP_HTTP_LISTEN}"\n`);
     return 1;

@@ -101,6 +101,9 @@ export function httpUrl() {
   );
 }
 
+/** Where the daemon serves HTTP unless told otherwise: loopback only (the image sets 0.0.0.0:9180). */
+export const DEFAULT_HTTP_LISTEN = "127.0.0.1:9180";
+
 export interface ListenAddress {
   host: string;
   port: number;

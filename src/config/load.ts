@@ -6,7 +6,7 @@ import { JOB_NAMES, type JobName } from "../core/job.js";
 import type { RetentionPolicy } from "./retention.js";
 import { type CrontabEntry, DEFAULT_CRONTAB, parseCrontab } from "./crontab.js";
 import { hasControlCharacters, type ListenAddress } from "./fields.js";
-import { acceptsFile, isSecretVariable, KEEP_KEYS, VARIABLES } from "./schema.js";
+import { acceptsFile, isSecretVariable, KEEP_KEYS, OFFSITE_S3_VARIABLES, VARIABLES } from "./schema.js";
 import { describeSecret, Secret } from "./secret.js";
 
 export interface JobConfig {
@@ -29,7 +29,15 @@ export interface Config {
   volumes: { root: string; names: string[] };
   /** Policies of `--prune`: BACKUP_KEEP_* locally, BACKUP_OFFSITE_KEEP_* offsite. Empty: none set. */
   retention: { local: RetentionPolicy; offsite: RetentionPolicy };
-  offsite: { repository: Secret; repositoryDisplay: string; password: Secret } | undefined;
+  offsite:
+    | {
+        repository: Secret;
+        repositoryDisplay: string;
+        password: Secret;
+        /** The s3 backend's variables (BACKUP_OFFSITE_AWS_*), named as restic reads them; undefined when none is set. */
+        credentials: Record<string, Secret> | undefined;
+      }
+    | undefined;
   /** Thresholds of `status` (and /status). */
   status: { warnAfterMs: number; criticalAfterMs: number; verifyMaxAgeMs: number; offsiteMaxLagMs: number };
 }
@@ -69,6 +77,8 @@ export function loadConfig(env: Env = process.env): Config {
       "BACKUP_OFFSITE_REPOSITORY and BACKUP_OFFSITE_PASSWORD: set both (or their _FILE) or neither",
     );
   }
+
+  problems.push(...offsiteS3Problems(raw));
 
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return build(values, schedule);
@@ -201,8 +211,33 @@ function build(v: Record<string, unknown>, schedule: Config["schedule"]): Config
             repository: new Secret(offsite),
             repositoryDisplay: redactUrl(offsite),
             password: v.BACKUP_OFFSITE_PASSWORD as Secret,
+            credentials: offsiteCredentials(v),
           },
   };
+}
+
+/** The s3 variables go together, and only with an s3: offsite repository. */
+function offsiteS3Problems(raw: Env): string[] {
+  const set = OFFSITE_S3_VARIABLES.filter((n) => raw[`BACKUP_OFFSITE_${n}`] !== undefined);
+  if (set.length === 0) return [];
+  const problems: string[] = [];
+  const names = set.map((n) => `BACKUP_OFFSITE_${n}`).join(", ");
+  if (!raw.BACKUP_OFFSITE_REPOSITORY?.startsWith("s3:")) {
+    problems.push(`${names}: only for an s3: offsite repository; got BACKUP_OFFSITE_REPOSITORY=${JSON.stringify(raw.BACKUP_OFFSITE_REPOSITORY ? redactUrl(raw.BACKUP_OFFSITE_REPOSITORY) : "nothing")}`);
+  }
+  if ((raw.BACKUP_OFFSITE_AWS_ACCESS_KEY_ID === undefined) !== (raw.BACKUP_OFFSITE_AWS_SECRET_ACCESS_KEY === undefined)) {
+    problems.push("BACKUP_OFFSITE_AWS_ACCESS_KEY_ID and BACKUP_OFFSITE_AWS_SECRET_ACCESS_KEY: set both (or their _FILE) or neither");
+  }
+  return problems;
+}
+
+function offsiteCredentials(v: Record<string, unknown>): Record<string, Secret> | undefined {
+  const out: Record<string, Secret> = {};
+  for (const name of OFFSITE_S3_VARIABLES) {
+    const value = v[`BACKUP_OFFSITE_${name}`] as Secret | string | undefined;
+    if (value !== undefined) out[name] = typeof value === "string" ? new Secret(value) : value;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 function redactUrl(repository: string): string {
