@@ -33,13 +33,13 @@ export function renderPage(data: PageData, redact: (text: string) => string = (t
   return `<!doctype html>\n${h`<html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="${refreshSeconds(data)}">
-<title>${level} · backup-agent on ${data.host}</title>
+<title>${level} · backup-agent · ${data.host}</title>
 <style>${STYLE}</style></head><body>
-<header><h1>backup-agent on ${data.host}</h1>
+<header><h1>backup-agent</h1>
 <span id="level" class="level level-${level}" data-level="${level}">${level}</span>
-<span class="muted">${formatTime(data.now.toISOString())} · version ${data.version} · read-only, refreshes every ${refreshSeconds(data)} s</span></header>
-${report ? reportSections(h, report, data) : h`<section id="status-error"><h2>Status</h2><p class="bad">${"error" in data.status ? data.status.error : ""}</p></section>`}
+<span class="muted">host ${data.host} · ${formatTime(data.now.toISOString())} · version ${data.version} · read-only, refreshes every ${refreshSeconds(data)} s</span></header>
 ${running(h, data.running)}
+${report ? reportSections(h, report, data) : h`<section id="status-error"><h2>Status</h2><p class="bad">${"error" in data.status ? data.status.error : ""}</p></section>`}
 ${schedule(h, data)}
 ${recent(h, data.recent)}
 </body></html>
