@@ -14,6 +14,8 @@ export interface Snapshot {
   /** Bytes read from the source (the dump's size for a stdin snapshot), when restic recorded it. */
   totalBytes?: number;
   durationSeconds?: number;
+  /** For a copy made by `restic copy` (the offsite repository): the id of the snapshot it copies. */
+  original?: string;
 }
 
 export interface SnapshotSaved {
