@@ -3,8 +3,8 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { execa, type Options, type ResultPromise } from "execa";
 import type { Secret } from "../config/secret.js";
-import { ResticCredentialsError, resticError, stderrSummary } from "./errors.js";
-import { refusedCredentials } from "./refused.js";
+import { ResticCredentialsError, ResticNoRepositoryError, resticError, stderrSummary } from "./errors.js";
+import { type Hopeless, hopelessBackendError } from "./refused.js";
 
 export interface ResticEnv {
   binary: string;
@@ -69,8 +69,8 @@ export function spawnRestic(
 /**
  * Runs `restic args…` to completion; returns stdout, or throws the typed error for its exit code.
  * `onLine`, when given, sees each stdout line as it comes (status lines); lines it returns true for
- * are left out of the result. Credentials the backend refuses end restic at once instead of after
- * its quarter of an hour of retries.
+ * are left out of the result. Credentials the backend refuses, and a bucket that does not exist (no
+ * repository), end restic at once instead of after its quarter of an hour of retries.
  */
 export async function runRestic(
   env: ResticEnv,
@@ -78,12 +78,12 @@ export async function runRestic(
   signal: AbortSignal,
   onLine?: (line: string) => boolean,
 ): Promise<string> {
-  let refused: string | undefined;
+  let hopeless: Hopeless | undefined;
   const child = spawnRestic(env, args, signal, {
     buffer: { stdout: onLine === undefined, stderr: true },
     stderr: function* (line: unknown) {
-      refused ??= refusedCredentials(String(line));
-      if (refused !== undefined) child.kill("SIGTERM");
+      hopeless ??= hopelessBackendError(String(line));
+      if (hopeless) child.kill("SIGTERM");
       yield line;
     },
   });
@@ -94,7 +94,8 @@ export async function runRestic(
     }
   }
   const result = await child;
-  if (refused !== undefined) throw new ResticCredentialsError(`restic ${args[0] ?? ""}: the storage refused the credentials: ${refused}`);
+  if (hopeless?.kind === "credentials") throw new ResticCredentialsError(`restic ${args[0] ?? ""}: the storage refused the credentials: ${hopeless.text}`);
+  if (hopeless) throw new ResticNoRepositoryError(`restic ${args[0] ?? ""}: the repository does not exist: ${hopeless.text}`, { exitCode: 10 });
   if (result.exitCode === 0) return onLine ? kept.join("\n") : String(result.stdout);
   throw resticError(args[0] ?? "", result.exitCode, stderrSummary(String(result.stderr)), {
     isCanceled: result.isCanceled,

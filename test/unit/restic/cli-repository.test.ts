@@ -78,6 +78,12 @@ describe("backend credentials", () => {
     }
   });
 
+  it("initialises at once when the S3 bucket does not exist yet, instead of retrying for minutes", async () => {
+    const { repo, calls } = repository("no-bucket");
+    expect(await repo.ensureInitialised(AbortSignal.timeout(50_000))).toBe(true);
+    expect(calls()).toEqual(["cat config --no-lock --quiet", "init --quiet"]);
+  });
+
   it("fails at once, naming the refusal, when the storage refuses the key instead of retrying for minutes", async () => {
     const { repo } = repository("refused");
     const failure = repo.snapshots(AbortSignal.timeout(50_000));
