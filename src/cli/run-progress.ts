@@ -17,7 +17,8 @@ const elapsed = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60
 export function formatItem(i: LiveItem): string {
   const size = i.totalBytes ? `${((100 * i.bytes) / i.totalBytes).toFixed(0)}% ${formatBytes(i.bytes)} of ${formatBytes(i.totalBytes)}` : formatBytes(i.bytes);
   const rate = i.elapsedSeconds >= 0.5 ? `${formatBytes(i.rate)}/s` : "-";
-  return `${i.kind}/${i.target} ${i.item} ${size} ${rate} ${elapsed(i.elapsedSeconds)}`;
+  const name = i.item === i.target ? `${i.kind}/${i.target}` : `${i.kind}/${i.target} ${i.item}`;
+  return `${name} ${size} ${rate} ${elapsed(i.elapsedSeconds)}`;
 }
 
 export function terminalProgress(stderr: NodeJS.WriteStream = process.stderr, stdout: NodeJS.WritableStream = process.stdout): TerminalProgress {

@@ -36,7 +36,7 @@ export function renderPage(data: PageData, redact: (text: string) => string = (t
 <title>${level} · backup-agent · ${data.host}</title>
 <style>${STYLE}</style></head><body>
 <header><h1>backup-agent</h1>
-<span id="level" class="level level-${level}" data-level="${level}">${level}</span>
+<span id="level" class="level level-${level}" data-level="${level}" data-generated-at="${report?.generatedAt ?? ""}">${level}</span>
 <span class="muted">host ${data.host} · ${formatTime(data.now.toISOString())} · version ${data.version} · read-only, refreshes every ${refreshSeconds(data)} s</span></header>
 ${running(h, data.running)}
 ${report ? reportSections(h, report, data) : h`<section id="status-error"><h2>Status</h2><p class="bad">${"error" in data.status ? data.status.error : ""}</p></section>`}

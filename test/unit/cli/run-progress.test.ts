@@ -29,7 +29,7 @@ describe("run progress on a terminal", () => {
     detach();
     expect(out.text).toContain("\r\x1b[2Kpostgres/db app.dump 3.0 MiB - 0:00");
     expect(out.text).toContain("\r\x1b[2K[log:stored app.dump]\r\x1b[2Kpostgres/db app.dump 3.0 MiB");
-    expect(out.text).toContain("volume/uploads uploads 25% 1.0 KiB of 4.0 KiB");
+    expect(out.text).toContain("volume/uploads 25% 1.0 KiB of 4.0 KiB");
     expect(out.text.endsWith("\r\x1b[2K")).toBe(true);
   });
 

@@ -51,7 +51,7 @@ describe("the status page", () => {
   it("shows the level, each target with its newest backup, age and level, and the unprotected volume", () => {
     const page = renderPage(data());
     expect(page).toMatch(/^<!doctype html>/);
-    expect(page).toContain('<span id="level" class="level level-CRITICAL" data-level="CRITICAL">CRITICAL</span>');
+    expect(page).toContain('<span id="level" class="level level-CRITICAL" data-level="CRITICAL" data-generated-at="2026-11-21T13:40:00.000Z">CRITICAL</span>');
     expect(page).toContain('<tr data-target="postgres/db" data-level="GOOD">');
     expect(page).toContain('<time datetime="2026-11-21T13:00:00.000Z">2026-11-21 13:00:00Z</time>');
     expect(page).toContain('data-age-seconds="2400">40m</td>');
