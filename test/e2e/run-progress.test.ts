@@ -31,7 +31,9 @@ describe("run on a terminal", () => {
     const tty = await execa("script", ["-qfec", "node dist/main.js run backup", "/dev/null"], { env, extendEnv: false, reject: false, all: true });
     expect(tty.exitCode, tty.all).toBe(0);
     const drawn = String(tty.all);
+    // eslint-disable-next-line no-control-regex -- the terminal's escape sequence is what is tested.
     expect(drawn).toMatch(/\r\x1b\[2Kpostgres\/db appdb\.dump [\d.]+ (B|KiB|MiB) (-|[\d.]+ (B|KiB|MiB|GiB)\/s) \d+:\d\d/);
+    // eslint-disable-next-line no-control-regex -- the same.
     expect(drawn).toMatch(/\r\x1b\[2Kvolume\/uploads \d+% [\d.]+ (B|KiB|MiB) of 96\.0 MiB (-|[\d.]+ (B|KiB|MiB|GiB)\/s) \d+:\d\d/);
     // Log lines stay readable above it: the line is cleared before each one.
     expect(drawn).toContain(`${DRAW}`);
