@@ -84,10 +84,14 @@ COPY package.json crontab.example README.md ./
 
 # /repository: where a local repository volume goes (a new named volume takes this owner);
 # RESTIC_CACHE_DIR: restic's cache, worth a volume of its own on large repositories.
+# BACKUP_HTTP_LISTEN: all interfaces of the container's own network namespace, so that the port can be
+# published (the compose file publishes it on the host's 127.0.0.1 only) and a scraper on the project's
+# network reaches it; outside a container the default is 127.0.0.1.
 ENV NODE_ENV=production \
     HOME=/var/lib/backup-agent \
     RESTIC_CACHE_DIR=/var/cache/backup-agent \
-    BACKUP_LOG_FORMAT=json
+    BACKUP_LOG_FORMAT=json \
+    BACKUP_HTTP_LISTEN=0.0.0.0:9180
 USER ${AGENT_UID}:${AGENT_GID}
 EXPOSE 9180
 HEALTHCHECK --interval=30s --timeout=10s --start-period=2m --retries=3 \

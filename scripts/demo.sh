@@ -124,7 +124,7 @@ set -e
 cat <<EOF
 
 demo: repository $RESTIC_REPOSITORY (password in $RESTIC_PASSWORD_FILE); the whole environment is in $demo/env
-demo: the schedule with /metrics and /healthz on http://127.0.0.1:9180/metrics:
+demo: the schedule with the status page on http://127.0.0.1:9180/ and /metrics on http://127.0.0.1:9180/metrics:
         set -a; . $demo/env; set +a; node dist/main.js daemon
       or the agent as a container of the project (see the README, "Install with Docker Compose").
 demo: npm run demo -- --down removes everything the demo made

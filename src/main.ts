@@ -10,7 +10,7 @@ import { JOB_SPECS } from "./core/job.js";
 const USAGE = `backup-agent ${VERSION}: backups of a Docker Compose host into restic
 
 Usage:
-  backup-agent daemon                 run the schedule; serve /metrics and /healthz
+  backup-agent daemon                 run the schedule; serve the status page, /metrics, /healthz and /status
   backup-agent run <job> [flags]      run one job now (${Object.keys(JOB_SPECS).join(", ")})
   backup-agent status [--json] [--standalone | --url URL]
                                       GOOD / WARNING / CRITICAL (exit 0 / 1 / 2), from the daemon or the repository
@@ -71,7 +71,9 @@ async function main(argv: string[]): Promise<number> {
     case "run": {
       const args = parseRunArgs(rest);
       const { runCommand } = await import("./cli/run.js");
-      return runCommand(await app(), args);
+      const { terminalProgress } = await import("./cli/run-progress.js");
+      const progress = terminalProgress();
+      return runCommand(await app(progress.logs), args, progress);
     }
     case "status": {
       const args = parseStatusArgs(rest);
@@ -99,9 +101,10 @@ async function config() {
   return loadConfig();
 }
 
-async function app() {
+/** The shared parts of every command; `logs` is where log lines go (a terminal's progress line, say). */
+async function app(logs?: NodeJS.WritableStream) {
   const { buildApp } = await import("./cli/app.js");
-  return buildApp(await config());
+  return buildApp(await config(), logs);
 }
 
 /** What the user reads when a command fails: the error and its causes, redacted, never a stack trace. */

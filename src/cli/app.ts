@@ -1,5 +1,5 @@
 // Builds what every command shares from a validated config: logger, metrics, pings, repositories,
-// the kinds of target, the jobs and the runner.
+// the kinds of target, the jobs, the runner and its run history.
 import type { Config } from "../config/load.js";
 import { JOB_NAMES, type JobName } from "../core/job.js";
 import { Runner } from "../core/runner.js";
@@ -13,6 +13,7 @@ import { Healthchecks } from "../report/healthchecks.js";
 import { createLogger } from "../report/logger.js";
 import { Metrics } from "../report/metrics.js";
 import { RepositoryMetrics } from "../report/repository-metrics.js";
+import { RunHistory } from "../report/run-history.js";
 import { runReporter } from "../report/run-reporter.js";
 import { TargetMetrics } from "../report/target-metrics.js";
 import { ResticCli } from "../restic/cli-repository.js";
@@ -33,7 +34,14 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
   const { binary, host } = config.restic;
   const repository = new ResticCli({ ...config.restic, display: config.restic.repositoryDisplay });
   const offsite = config.offsite
-    ? new ResticCli({ binary, host, repository: config.offsite.repository, password: config.offsite.password, display: config.offsite.repositoryDisplay })
+    ? new ResticCli({
+        binary,
+        host,
+        repository: config.offsite.repository,
+        password: config.offsite.password,
+        display: config.offsite.repositoryDisplay,
+        credentials: config.offsite.credentials,
+      })
     : undefined;
   const engine = new DockerodeEngine();
   const sandbox = new DockerodeSandbox(engine.docker);
@@ -59,15 +67,16 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
   const jobs = buildJobs(deps);
   const checks = Object.fromEntries(JOB_NAMES.map((j) => [j, config.jobs[j].healthcheck])) as Record<JobName, (typeof config.jobs)[JobName]["healthcheck"]>;
   const timeoutsMs = Object.fromEntries(JOB_NAMES.map((j) => [j, config.jobs[j].timeoutMs])) as Record<JobName, number>;
+  const history = new RunHistory();
   const runner = new Runner({
     jobs,
     timeoutsMs,
     log: logger,
-    reporter: runReporter({ metrics, healthchecks, tails, checks }),
+    reporter: runReporter({ metrics, healthchecks, tails, checks, history }),
     prepare: (log, signal) => removeStaleLocks(repository, log, signal),
   });
   const status: StatusDeps = { ...deps, thresholds: config.status, log: logger };
-  return { config, logger, metrics, healthchecks, repository, offsite, engine, sandbox, kinds, deps, jobs, runner, status };
+  return { config, logger, metrics, healthchecks, repository, offsite, engine, sandbox, kinds, deps, jobs, runner, history, status };
 }
 
 export type App = ReturnType<typeof buildApp>;

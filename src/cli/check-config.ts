@@ -44,7 +44,15 @@ export function describeConfig(config: Config, now = new Date()): Record<string,
     ),
     volumes: config.volumes,
     retention: config.retention,
-    offsite: config.offsite ? { repository: config.offsite.repositoryDisplay, password: REDACTED } : "not configured",
+    offsite: config.offsite
+      ? {
+          repository: config.offsite.repositoryDisplay,
+          password: REDACTED,
+          credentials: config.offsite.credentials
+            ? Object.fromEntries(Object.entries(config.offsite.credentials).map(([k, v]) => [k, k === "AWS_DEFAULT_REGION" ? v.reveal() : REDACTED]))
+            : "none",
+        }
+      : "not configured",
     status: {
       warnAfter: ms(config.status.warnAfterMs),
       criticalAfter: ms(config.status.criticalAfterMs),

@@ -1,6 +1,7 @@
-// `backup-agent daemon`: the schedule, /metrics and /healthz until SIGTERM or SIGINT.
+// `backup-agent daemon`: the schedule, the status page, /metrics, /healthz and /status until SIGTERM or SIGINT.
 import type { Server } from "node:http";
-import { BackupError, logFailure } from "../core/errors.js";
+import { redact } from "../config/redact.js";
+import { BackupError, logFailure, renderError } from "../core/errors.js";
 import { reapThrowaways } from "../docker/reap.js";
 import { reapVerifyDirs } from "../docker/reap-dirs.js";
 import { startHttp } from "../http/server.js";
@@ -9,7 +10,7 @@ import { readLastVerify } from "../report/verify-record.js";
 import { ResticNoRepositoryError } from "../restic/errors.js";
 import { reapGateDirs } from "../restic/stdin-backup.js";
 import { Scheduler } from "../scheduler/scheduler.js";
-import { type App, logWarnings } from "./app.js";
+import { type App, logWarnings, VERSION } from "./app.js";
 import { removeStaleLocks } from "./stale-locks.js";
 
 const MIN_RESTIC = [0, 18];
@@ -51,11 +52,25 @@ export async function daemonCommand(app: App): Promise<number> {
   const scheduler = new Scheduler(runner, log);
   let server: Server | undefined;
   if (config.http) {
+    const status = statusReporter(app.status, 60_000);
     server = await startHttp(config.http, {
       metrics: app.metrics,
       log,
       health: () => ({ ok: !stopping, running: runner.running, schedule: scheduler.nextRuns() }),
-      status: statusReporter(app.status, 60_000),
+      status,
+      page: {
+        redact,
+        data: async () => ({
+          status: await status().catch((error: unknown) => ({ error: renderError(error) })),
+          schedule: scheduler.nextRuns(),
+          running: app.history.running(),
+          recent: app.history.recent(),
+          repositories: { local: config.restic.repositoryDisplay, offsite: config.offsite?.repositoryDisplay },
+          host: config.restic.host,
+          version: VERSION,
+          now: new Date(),
+        }),
+      },
     });
   }
   scheduler.start(config.schedule.entries, config.timezone);

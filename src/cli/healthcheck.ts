@@ -1,6 +1,6 @@
 // `backup-agent healthcheck`: asks the running daemon's /healthz (for Docker's HEALTHCHECK); reads only
 // BACKUP_HTTP_LISTEN, so it needs no repository, password or Docker access.
-import { listenAddress } from "../config/fields.js";
+import { DEFAULT_HTTP_LISTEN, listenAddress } from "../config/fields.js";
 import { ConfigError } from "../core/errors.js";
 
 const TIMEOUT_MS = 5_000;
@@ -10,7 +10,7 @@ const TIMEOUT_MS = 5_000;
  * address that is not one throws a ConfigError (exit 78), as for every other command.
  */
 export async function healthcheckCommand(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const parsed = listenAddress("0.0.0.0:9180").safeParse(env.BACKUP_HTTP_LISTEN);
+  const parsed = listenAddress(DEFAULT_HTTP_LISTEN).safeParse(env.BACKUP_HTTP_LISTEN);
   if (!parsed.success) {
     const problem = parsed.error.issues[0]?.message ?? "invalid";
     throw new ConfigError([`BACKUP_HTTP_LISTEN: ${problem}; got ${JSON.stringify(env.BACKUP_HTTP_LISTEN)}`]);

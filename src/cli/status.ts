@@ -3,7 +3,7 @@
 // both compute the same report (jobs/status.ts) from the repository and Docker.
 import { BackupError } from "../core/errors.js";
 import { gatherStatus } from "../jobs/status.js";
-import { LEVEL_EXIT, type StatusLevel, type StatusReport } from "../report/status.js";
+import { formatAge, formatTime, LEVEL_EXIT, type StatusLevel, type StatusReport } from "../report/status.js";
 import { formatBytes } from "../restic/progress.js";
 import type { App } from "./app.js";
 import type { StatusArgs } from "./args.js";
@@ -55,21 +55,14 @@ async function askDaemon(base: string, authorization: string | undefined): Promi
 
 const mark: Record<StatusLevel, string> = { GOOD: "ok", WARNING: "WARN", CRITICAL: "CRIT" };
 
-function age(seconds: number | undefined): string {
-  if (seconds === undefined) return "-";
-  if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
-  if (seconds < 172_800) return `${Math.round((seconds / 3600) * 10) / 10}h`;
-  return `${Math.round((seconds / 86_400) * 10) / 10}d`;
-}
-
 export function formatStatus(report: StatusReport, source: string): string {
   const lines = [`backup-agent status: ${report.level}  (from ${source}, ${report.generatedAt})`, ""];
   const rows = [["TARGET", "LAST BACKUP", "AGE", "SIZE", "VERIFY", ""]];
   for (const t of report.targets) {
     rows.push([
       `${t.kind}/${t.target}${t.source === "history" ? " (not found now)" : ""}`,
-      t.lastBackup?.replace("T", " ").replace(/\.\d+Z$/, "Z") ?? "never",
-      age(t.ageSeconds),
+      t.lastBackup ? formatTime(t.lastBackup) : "never",
+      formatAge(t.ageSeconds),
       t.lastBackup ? formatBytes(t.sizeBytes) : "-",
       t.verify ?? "-",
       mark[t.level],
@@ -94,7 +87,7 @@ export function formatStatus(report: StatusReport, source: string): string {
     lines.push(
       report.offsite.error
         ? `Offsite: unreadable (${report.offsite.error})`
-        : `Offsite: newest ${report.offsite.newest ?? "none"}, ${age(report.offsite.lagSeconds)} behind`,
+        : `Offsite: newest ${report.offsite.newest ?? "none"}, ${formatAge(report.offsite.lagSeconds)} behind`,
     );
   }
   if (report.problems.length) {

@@ -5,7 +5,7 @@ import type { ListenAddress } from "./fields.js";
 import type { Config, JobConfig } from "./config.js";
 import { redact } from "./redact.js";
 import type { RetentionPolicy } from "./retention.js";
-import { KEEP_KEYS } from "./schema.js";
+import { KEEP_KEYS, OFFSITE_S3_VARIABLES } from "./schema.js";
 import { Secret } from "./secret.js";
 
 type Values = Record<string, unknown>;
@@ -62,7 +62,12 @@ export function buildConfig(
     offsite:
       offsite === undefined
         ? undefined
-        : { repository: Secret.location(offsite), repositoryDisplay: redact(offsite), password: v.BACKUP_OFFSITE_PASSWORD as Secret },
+        : {
+            repository: Secret.location(offsite),
+            repositoryDisplay: redact(offsite),
+            password: v.BACKUP_OFFSITE_PASSWORD as Secret,
+            credentials: offsiteCredentials(v),
+          },
   };
 }
 
@@ -98,4 +103,15 @@ function policy(v: Values, prefix: string): RetentionPolicy {
     else out[key.toLowerCase() as Exclude<keyof RetentionPolicy, "within">] = value as number;
   }
   return out;
+}
+
+/** The s3 backend's variables (BACKUP_OFFSITE_AWS_*) under the names restic reads; undefined when none is set. */
+function offsiteCredentials(v: Values): Record<string, Secret> | undefined {
+  const out: Record<string, Secret> = {};
+  for (const name of OFFSITE_S3_VARIABLES) {
+    const value = v[`BACKUP_OFFSITE_${name}`] as Secret | string | undefined;
+    // The region is a plain setting: kept in the same map, but never registered as a secret.
+    if (value !== undefined) out[name] = typeof value === "string" ? new Secret(value, "credentials") : value;
+  }
+  return Object.keys(out).length ? out : undefined;
 }

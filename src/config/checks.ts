@@ -8,7 +8,8 @@ import type { CrontabEntry } from "./crontab.js";
 import { formatDuration } from "./duration.js";
 import type { Env } from "./env.js";
 import { closestWord } from "./nearest.js";
-import { KEEP_KEYS, TARGET_KINDS } from "./schema.js";
+import { redact } from "./redact.js";
+import { KEEP_KEYS, OFFSITE_S3_VARIABLES, TARGET_KINDS } from "./schema.js";
 
 type Values = Record<string, unknown>;
 
@@ -27,6 +28,23 @@ export function crossProblems(v: Values, env: Env): string[] {
   const [local, offsite] = [v.RESTIC_REPOSITORY as string | undefined, v.BACKUP_OFFSITE_REPOSITORY as string | undefined];
   if (local !== undefined && offsite !== undefined && sameRepository(local, offsite)) {
     problems.push("BACKUP_OFFSITE_REPOSITORY: expected a repository other than RESTIC_REPOSITORY: an offsite copy onto itself protects nothing; got the same repository");
+  }
+  problems.push(...offsiteS3Problems(v));
+  return problems;
+}
+
+/** The s3 variables go together, and only with an s3: offsite repository. */
+function offsiteS3Problems(v: Values): string[] {
+  const set = OFFSITE_S3_VARIABLES.filter((n) => v[`BACKUP_OFFSITE_${n}`] !== undefined);
+  if (set.length === 0) return [];
+  const problems: string[] = [];
+  const offsite = v.BACKUP_OFFSITE_REPOSITORY as string | undefined;
+  if (!offsite?.startsWith("s3:")) {
+    const names = set.map((n) => `BACKUP_OFFSITE_${n}`).join(", ");
+    problems.push(`${names}: only for an s3: offsite repository; got BACKUP_OFFSITE_REPOSITORY=${offsite === undefined ? "nothing" : JSON.stringify(redact(offsite))}`);
+  }
+  if ((v.BACKUP_OFFSITE_AWS_ACCESS_KEY_ID === undefined) !== (v.BACKUP_OFFSITE_AWS_SECRET_ACCESS_KEY === undefined)) {
+    problems.push("BACKUP_OFFSITE_AWS_ACCESS_KEY_ID and BACKUP_OFFSITE_AWS_SECRET_ACCESS_KEY: set both (or their _FILE) or neither");
   }
   return problems;
 }

@@ -26,7 +26,15 @@ export interface Config {
   volumes: { root: string; names: string[] };
   /** Policies of `--prune`: BACKUP_KEEP_* locally, BACKUP_OFFSITE_KEEP_* offsite. Empty: none set. */
   retention: { local: RetentionPolicy; offsite: RetentionPolicy };
-  offsite: { repository: Secret; repositoryDisplay: string; password: Secret } | undefined;
+  offsite:
+    | {
+        repository: Secret;
+        repositoryDisplay: string;
+        password: Secret;
+        /** The s3 backend's variables (BACKUP_OFFSITE_AWS_*), named as restic reads them; undefined when none is set. */
+        credentials: Record<string, Secret> | undefined;
+      }
+    | undefined;
   /** Thresholds of `status` (and /status). */
   status: { warnAfterMs: number; criticalAfterMs: number; verifyMaxAgeMs: number; offsiteMaxLagMs: number };
   /** Every variable as resolved (secrets redacted), for check-config. */

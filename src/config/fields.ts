@@ -119,6 +119,9 @@ export function httpUrl() {
 /** The Fetch standard's blocked ports, from the undici that fetch() is built on (not exported publicly). */
 const BAD_PORTS = (createRequire(import.meta.url)("undici/lib/web/fetch/constants.js") as { badPortsSet: ReadonlySet<string> }).badPortsSet;
 
+/** Where the daemon serves HTTP unless told otherwise: loopback only (the image sets 0.0.0.0:9180). */
+export const DEFAULT_HTTP_LISTEN = "127.0.0.1:9180";
+
 export interface ListenAddress {
   host: string;
   port: number;

@@ -65,6 +65,28 @@ function retentionVariables(prefix: string, where: string): Record<string, Varia
   return out;
 }
 
+/** restic's s3 backend variables for the offsite repository alone: BACKUP_OFFSITE_<restic's name>. */
+export const OFFSITE_S3_VARIABLES = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"] as const;
+
+function offsiteS3Variables(): Record<string, VariableSpec> {
+  const docs: Record<(typeof OFFSITE_S3_VARIABLES)[number], string> = {
+    AWS_ACCESS_KEY_ID: "Access key id of an `s3:` offsite repository",
+    AWS_SECRET_ACCESS_KEY: "Secret access key of an `s3:` offsite repository (required with the key id)",
+    AWS_SESSION_TOKEN: "Session token of temporary credentials for an `s3:` offsite repository",
+    AWS_DEFAULT_REGION: "Region of an `s3:` offsite repository (e.g. `eu-central-1`; `auto` for Cloudflare R2)",
+  };
+  const out: Record<string, VariableSpec> = {};
+  for (const name of OFFSITE_S3_VARIABLES) {
+    const secret = name !== "AWS_DEFAULT_REGION";
+    out[`BACKUP_OFFSITE_${name}`] = {
+      schema: secret ? f.secret().optional() : f.optionalText(),
+      doc: `${docs[name]}; reaches only the offsite repository's restic, as \`${name}\` in its environment.`,
+      secret,
+    };
+  }
+  return out;
+}
+
 export const VARIABLES: Record<string, VariableSpec> = {
   RESTIC_REPOSITORY: {
     schema: f.text(),
@@ -159,9 +181,9 @@ export const VARIABLES: Record<string, VariableSpec> = {
     doc: "Time zone the schedule runs in.",
   },
   BACKUP_HTTP_LISTEN: {
-    schema: f.listenAddress("0.0.0.0:9180"),
-    fallback: "0.0.0.0:9180",
-    doc: "Address of `/metrics`, `/healthz` (daemon only); `off` disables it.",
+    schema: f.listenAddress(f.DEFAULT_HTTP_LISTEN),
+    fallback: `${f.DEFAULT_HTTP_LISTEN} (the image: 0.0.0.0:9180)`,
+    doc: "Address of the status page, `/metrics`, `/healthz` and `/status` (daemon only); `off` disables it.",
   },
   BACKUP_LOG_LEVEL: {
     schema: f.oneOf(["trace", "debug", "info", "warn", "error", "fatal"], "info"),
@@ -225,6 +247,7 @@ export const VARIABLES: Record<string, VariableSpec> = {
     doc: "Password of the offsite repository (required with BACKUP_OFFSITE_REPOSITORY).",
     secret: true,
   },
+  ...offsiteS3Variables(),
   ...retentionVariables("BACKUP_OFFSITE_KEEP_", "of the offsite repository"),
   ...jobVariables,
 };

@@ -50,6 +50,23 @@ export function parseJobFlags(job: JobName, args: readonly string[]): JobFlags |
   return flags;
 }
 
+/** How far the item being stored has got (a dump's bytes streamed, a volume's bytes read by restic). */
+export interface ItemProgress {
+  /** The file or directory being stored. */
+  item: string;
+  bytes: number;
+  /** Known for a volume (restic's scan), never for a stream. */
+  totalBytes?: number;
+  /** The item's last report: it was stored (or failed). */
+  done?: boolean;
+}
+
+/** An item's progress in a run: which target it belongs to. */
+export interface RunProgress extends ItemProgress {
+  kind: string;
+  target: string;
+}
+
 /** What one run of a job is given. The signal fires on timeout and on shutdown. */
 export interface RunContext {
   readonly runId: string;
@@ -58,6 +75,8 @@ export interface RunContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly startedAt: Date;
+  /** Told as bytes flow (the status page's and the terminal's live progress); cheap, may be called often. */
+  readonly progress?: (p: RunProgress) => void;
 }
 
 export interface Job {

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { BackupError, logFailure } from "./errors.js";
-import type { Job, JobFlags, JobName } from "./job.js";
+import type { Job, JobFlags, JobName, RunProgress } from "./job.js";
 
 export type RunResult = "success" | "failure" | "timeout" | "aborted";
 
@@ -15,9 +15,11 @@ export interface RunOutcome {
   error?: unknown;
 }
 
-/** Told when a run starts, ends or is skipped: metrics, healthchecks pings, log tails. */
+/** Told when a run starts, ends or is skipped: metrics, healthchecks pings, log tails, run history. */
 export interface RunReporter {
-  started(job: JobName, runId: string): void;
+  started(job: JobName, runId: string, trigger: string): void;
+  /** Bytes flowing in a running run. */
+  progress?(runId: string, p: RunProgress): void;
   finished(outcome: RunOutcome & { result: RunResult }): void;
   skipped(job: JobName): void;
 }
@@ -81,7 +83,7 @@ export class Runner {
     const timer = setTimeout(() => deadline.abort(new BackupError(`${name} timed out after ${timeoutMs / 1000}s`, { timedOut: true })), timeoutMs);
     const signal = AbortSignal.any([controller.signal, deadline.signal]);
     const started = now();
-    reporter.started(name, runId);
+    reporter.started(name, runId, trigger);
     log.info({ trigger, flags: [...flags] }, `${name} started`);
     let result: RunResult = "success";
     let error: unknown;
@@ -89,7 +91,8 @@ export class Runner {
       const job = jobs.get(name);
       if (!job) throw new BackupError(`job "${name}" is not available in this version of backup-agent`);
       await this.#deps.prepare?.(log, signal);
-      await job.run({ runId, job: name, flags, signal, log, startedAt: new Date(started) });
+      const progress = (p: RunProgress) => reporter.progress?.(runId, p);
+      await job.run({ runId, job: name, flags, signal, log, startedAt: new Date(started), progress });
       if (signal.aborted) throw signal.reason;
     } catch (caught) {
       error = caught;

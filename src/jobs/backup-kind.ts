@@ -2,7 +2,7 @@
 // under the kind's guard and the concurrency limit, then record and log what the kind returned. A
 // failed target never stops the others; the step fails naming each.
 import { AggregateBackupError, BackupError, logFailure } from "../core/errors.js";
-import type { RunContext } from "../core/job.js";
+import type { ItemProgress, RunContext } from "../core/job.js";
 import type { TargetKey, TargetMetrics } from "../report/target-metrics.js";
 import type { Repository } from "../restic/repository.js";
 import type { BackupOutcome, Kind, Scope, Target } from "../targets/kind.js";
@@ -43,8 +43,10 @@ export async function backupKind(
   const run = { runId: ctx.runId, signal: ctx.signal, log: ctx.log, repository: deps.repository, scope };
   const failures = await kind.guard(targets, deps.concurrency, run, async (target) => {
     let outcome: BackupOutcome;
+    const watch = ctx.progress;
+    const onProgress = watch && ((p: ItemProgress) => watch({ ...p, kind: kind.name, target: target.name }));
     try {
-      outcome = await kind.backup(target, run);
+      outcome = await kind.backup(target, { ...run, onProgress });
     } catch (error) {
       throw named(kind, target.name, error);
     }

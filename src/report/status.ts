@@ -8,6 +8,19 @@ import { LEVEL_EXIT, type StatusInput, type StatusLevel, type StatusReport, type
 export type { Problem, StatusInput, StatusLevel, StatusReport, StatusThresholds, TargetStatus } from "./status-types.js";
 export { LEVEL_EXIT } from "./status-types.js";
 
+/** An age as `40m`, `10.7h`, `3.2d` (`-` when unknown). */
+export function formatAge(seconds: number | undefined): string {
+  if (seconds === undefined) return "-";
+  if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.round((seconds / 3600) * 10) / 10}h`;
+  return `${Math.round((seconds / 86_400) * 10) / 10}d`;
+}
+
+/** An ISO time as `2026-11-21 13:00:04Z`. */
+export function formatTime(iso: string): string {
+  return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
+}
+
 const worst = (a: StatusLevel, b: StatusLevel): StatusLevel => (LEVEL_EXIT[a] >= LEVEL_EXIT[b] ? a : b);
 
 export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Date): StatusReport {

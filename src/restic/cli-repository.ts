@@ -8,6 +8,7 @@ import { dumpFile } from "./dump.js";
 import { ResticNoRepositoryError } from "./errors.js";
 import { countSnapshotTree } from "./ls.js";
 import { backupPath } from "./path-backup.js";
+import type { Progress } from "./progress.js";
 import type { DumpStream, Repository, RestoreOptions, StdinUpload } from "./repository.js";
 import { restoreSnapshot } from "./restore.js";
 import { parseSnapshots } from "./snapshots.js";
@@ -22,6 +23,8 @@ export interface ResticCliOptions {
   host: string;
   /** Shown in logs and errors instead of the repository (credentials redacted). */
   display: string;
+  /** The backend's own credentials (AWS_* for an s3: offsite), for this repository's restic only. */
+  credentials?: Readonly<Record<string, Secret>>;
 }
 
 /**
@@ -38,7 +41,7 @@ export class ResticCli implements Repository {
   #version: Promise<string> | undefined;
 
   constructor(options: ResticCliOptions) {
-    this.env = { binary: options.binary, repository: options.repository, password: options.password };
+    this.env = { binary: options.binary, repository: options.repository, password: options.password, credentials: options.credentials };
     this.display = options.display;
     this.#host = options.host;
   }
@@ -54,8 +57,8 @@ export class ResticCli implements Repository {
     });
   }
 
-  backupPath(path: string, tags: readonly string[], signal: AbortSignal) {
-    return this.#killSafe(signal, () => backupPath(this.env, path, { tags, host: this.#host }, signal));
+  backupPath(path: string, tags: readonly string[], signal: AbortSignal, onProgress?: (p: Progress) => void) {
+    return this.#killSafe(signal, () => backupPath(this.env, path, { tags, host: this.#host, onProgress }, signal));
   }
 
   async snapshots(signal: AbortSignal) {

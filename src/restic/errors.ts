@@ -20,6 +20,10 @@ export class ResticLockedError extends ResticError {
 export class ResticWrongPasswordError extends ResticError {
   override name = "ResticWrongPasswordError";
 }
+/** The storage backend refused the credentials (a wrong or unknown key): retrying cannot help. */
+export class ResticCredentialsError extends ResticError {
+  override name = "ResticCredentialsError";
+}
 /** 130: interrupted (SIGINT/SIGTERM), as when a run is aborted. */
 export class ResticInterruptedError extends ResticError {
   override name = "ResticInterruptedError";

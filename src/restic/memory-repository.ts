@@ -1,7 +1,7 @@
 // An in-memory Repository for unit tests of everything above restic/: snapshots with their files,
 // an open-upload count (a lock a run would leave), and failures injected by operation. Longer than
 // most files on purpose: it implements the whole Repository interface, and passes its conformance suite.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { Readable, Writable } from "node:stream";
@@ -211,8 +211,12 @@ export class MemoryRepository implements Repository {
     this.#enter("copyFrom", source.display);
     signal.throwIfAborted();
     if (!(source instanceof MemoryRepository)) throw new Error("a memory repository copies only from another");
+    // As restic copy does: each copy gets an id of its own and remembers the one it copies.
     for (const s of source.stored) {
-      if (!this.stored.some((t) => t.id === s.id)) this.stored.push({ ...s, nodes: new Map(s.nodes) });
+      const original = s.original ?? s.id;
+      if (!this.stored.some((t) => (t.original ?? t.id) === original)) {
+        this.stored.push({ ...s, id: createHash("sha256").update(`copy of ${original} in ${this.display}`).digest("hex"), original, nodes: new Map(s.nodes) });
+      }
     }
     this.stored.sort((a, b) => a.time.getTime() - b.time.getTime());
   }

@@ -1,12 +1,15 @@
 // `restic backup <path>` of a directory (a volume), parsed from --json: the snapshot and its sizes.
 import { BackupError } from "../core/errors.js";
 import { type ResticEnv, runRestic } from "./command.js";
+import { type Progress, parseStatusLine } from "./progress.js";
 
 import type { PathBackupResult } from "./repository.js";
 
 export interface PathBackupOptions {
   tags: readonly string[];
   host: string;
+  /** Told restic's `--json` status lines as they come (four a second). */
+  onProgress?: (p: Progress) => void;
 }
 
 /** Backs up one directory; rejects with the typed restic error (3 = partial) when restic fails. */
@@ -18,7 +21,14 @@ export async function backupPath(
 ): Promise<PathBackupResult> {
   const args = ["backup", "--json", "--host", options.host];
   if (options.tags.length) args.push("--tag", options.tags.join(","));
-  const stdout = await runRestic(env, [...args, "--", path], signal);
+  const report = options.onProgress;
+  if (!report) return parseBackupSummary(await runRestic(env, [...args, "--", path], signal));
+  const fps = { ...env, extra: { ...env.extra, RESTIC_PROGRESS_FPS: "4" } };
+  const stdout = await runRestic(fps, [...args, "--", path], signal, (line) => {
+    const progress = parseStatusLine(line);
+    if (progress) report(progress);
+    return progress !== undefined;
+  });
   return parseBackupSummary(stdout);
 }
 

@@ -57,19 +57,34 @@ export interface ProgressSink {
   done(): void;
 }
 
-/** Draws progress on `stream` when it is a TTY; a no-op sink otherwise. */
-export function ttyProgress(label: string, stream: NodeJS.WriteStream = process.stderr): ProgressSink {
-  if (!stream.isTTY) return { enabled: false, update: () => undefined, done: () => undefined };
+/** One line of text redrawn in place on a terminal. */
+export interface TtyLine {
+  enabled: boolean;
+  draw(text: string): void;
+  /** Clears the line, if drawn. */
+  clear(): void;
+}
+
+/** A line redrawn in place on `stream` when it is a TTY (cut to its width); a no-op otherwise. */
+export function ttyLine(stream: NodeJS.WriteStream = process.stderr): TtyLine {
+  if (!stream.isTTY) return { enabled: false, draw: () => undefined, clear: () => undefined };
   let drawn = false;
   return {
     enabled: true,
-    update(p) {
-      stream.write(`\r\x1b[2K${label} ${formatProgress(p)}`);
+    draw(text) {
+      const width = Math.max(20, (stream.columns || 80) - 1);
+      stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
       drawn = true;
     },
-    done() {
+    clear() {
       if (drawn) stream.write("\r\x1b[2K");
       drawn = false;
     },
   };
+}
+
+/** Draws progress on `stream` when it is a TTY; a no-op sink otherwise. */
+export function ttyProgress(label: string, stream: NodeJS.WriteStream = process.stderr): ProgressSink {
+  const line = ttyLine(stream);
+  return { enabled: line.enabled, update: (p) => line.draw(`${label} ${formatProgress(p)}`), done: () => line.clear() };
 }

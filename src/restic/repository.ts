@@ -14,6 +14,8 @@ export interface Snapshot {
   /** Bytes read from the source (the dump's size for a stdin snapshot), when restic recorded it. */
   totalBytes?: number;
   durationSeconds?: number;
+  /** For a copy made by `restic copy` (the offsite repository): the id of the snapshot it copies. */
+  original?: string;
 }
 
 export interface SnapshotSaved {
@@ -95,8 +97,11 @@ export interface Repository {
   readonly display: string;
   /** Starts a snapshot of one file named by `parts` (e.g. postgres, db, app.dump), tagged `tags`. */
   openStdin(options: { parts: readonly string[]; tags: readonly string[] }, signal: AbortSignal): Promise<StdinUpload>;
-  /** Backs up one directory as its own snapshot; rejects (3 = partial) when something was unreadable. */
-  backupPath(path: string, tags: readonly string[], signal: AbortSignal): Promise<PathBackupResult>;
+  /**
+   * Backs up one directory as its own snapshot; rejects (3 = partial) when something was unreadable.
+   * `onProgress`, when given, is told how far restic has got as it goes.
+   */
+  backupPath(path: string, tags: readonly string[], signal: AbortSignal, onProgress?: (p: Progress) => void): Promise<PathBackupResult>;
   /** Every snapshot the agent made (tag backup-agent), oldest first. Takes no lock. */
   snapshots(signal: AbortSignal): Promise<Snapshot[]>;
   /** One stored file as a stream. */

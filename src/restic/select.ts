@@ -27,7 +27,17 @@ export function findSnapshot(snapshots: readonly Snapshot[], id: string): Snapsh
   return found.length === 1 ? found[0] : undefined;
 }
 
-/** The snapshot a manifest names: by full id, or by a prefix of at least 8 characters. */
+/**
+ * Whether `s` is the snapshot a manifest recorded as `recorded` (a full id or a prefix of at least 8
+ * characters): itself, or its copy in another repository (`restic copy` gives copies new ids and
+ * keeps the recorded one as `original`), so an offsite copy verifies and restores like the local one.
+ */
+export function isRecordedSnapshot(s: Snapshot, recorded: string): boolean {
+  const ids = s.original ? [s.id, s.original] : [s.id];
+  return ids.some((id) => id === recorded || (recorded.length >= 8 && id.startsWith(recorded)) || (id.length >= 8 && recorded.startsWith(id)));
+}
+
+/** The snapshot a manifest names: by full id, or by a prefix of at least 8 characters (or its copy). */
 export function snapshotById(snapshots: readonly Snapshot[], id: string): Snapshot | undefined {
-  return snapshots.find((s) => s.id === id) ?? (id.length >= 8 ? snapshots.find((s) => s.id.startsWith(id)) : undefined);
+  return snapshots.find((s) => s.id === id || s.original === id) ?? snapshots.find((s) => isRecordedSnapshot(s, id));
 }

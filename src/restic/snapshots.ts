@@ -8,6 +8,7 @@ interface RawSnapshot {
   paths?: string[];
   hostname: string;
   tags?: string[];
+  original?: string;
   summary?: { backup_start?: string; backup_end?: string; total_bytes_processed?: number };
 }
 
@@ -27,6 +28,7 @@ export function parseSnapshots(json: string): Snapshot[] {
         tags: parseTags(s.tags),
         totalBytes: s.summary?.total_bytes_processed,
         durationSeconds: Number.isFinite(end - start) ? (end - start) / 1000 : undefined,
+        ...(s.original ? { original: s.original } : {}),
       };
     })
     .sort((a, b) => a.time.getTime() - b.time.getTime());

@@ -3,6 +3,7 @@
 // and report what the kinds return; a kind never records metrics or pings, it returns what it did.
 import type { Logger } from "pino";
 import { BackupError } from "../core/errors.js";
+import type { ItemProgress } from "../core/job.js";
 import type { ContainerInfo } from "../docker/engine.js";
 import type { Progress } from "../restic/progress.js";
 import type { Repository, Snapshot } from "../restic/repository.js";
@@ -18,6 +19,8 @@ export interface KindRun {
   repository: Repository;
   /** The Compose scope discovery found the targets in. */
   scope: Scope;
+  /** Told as a backup's bytes flow, per stored item (last with `done`); absent when nobody watches. */
+  onProgress?: (p: ItemProgress) => void;
 }
 
 /** Which Compose project discovery looks at: undefined for every project. */

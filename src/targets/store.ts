@@ -2,6 +2,7 @@
 // only after the producer has succeeded. On any failure the upload is aborted and no snapshot exists.
 import { finished } from "node:stream/promises";
 import { BackupError } from "../core/errors.js";
+import type { ItemProgress } from "../core/job.js";
 import type { Repository } from "../restic/repository.js";
 import { identityTags } from "../restic/tags.js";
 import { CheckedStream } from "./checked-stream.js";
@@ -21,6 +22,8 @@ export interface StoreOptions {
   parts: readonly string[];
   tags: readonly string[];
   signal: AbortSignal;
+  /** Told the bytes streamed so far as they flow, and once more when the file is stored or failed. */
+  onProgress?: (p: ItemProgress) => void;
 }
 
 /**
@@ -38,6 +41,12 @@ export async function storeStream(
   const upload = await repository.openStdin({ parts: options.parts, tags: options.tags }, options.signal);
   const sink = new CheckedStream();
   sink.pipe(upload.stdin, { end: false });
+  let streamed = 0;
+  const item = options.parts.at(-1) ?? upload.filename;
+  const report = options.onProgress;
+  if (report) {
+    sink.on("data", (chunk: Buffer) => report({ item, bytes: (streamed += chunk.length) }));
+  }
   const controller = new AbortController();
   const signal = AbortSignal.any([options.signal, controller.signal]);
   // The upload failing first (lock, password, disk) must stop the producer, or it would block forever.
@@ -48,6 +57,7 @@ export async function storeStream(
     sink.end();
     await finished(sink, { writable: false });
   } catch (error) {
+    report?.({ item, bytes: streamed, done: true });
     controller.abort();
     const uploadFailure = await upload.abort();
     sink.destroy();
@@ -60,9 +70,12 @@ export async function storeStream(
     throw error;
   }
   const { size, sha256 } = sink.checksum();
-  const saved = await upload.commit(size, signal).catch((error: unknown) => {
-    throw new BackupError(`${upload.filename}: saving it in repository ${repository.display}`, { cause: error });
-  });
+  const saved = await upload
+    .commit(size, signal)
+    .catch((error: unknown) => {
+      throw new BackupError(`${upload.filename}: saving it in repository ${repository.display}`, { cause: error });
+    })
+    .finally(() => report?.({ item, bytes: size, done: true }));
   if (saved.totalBytes !== size) {
     throw new BackupError(`${upload.filename}: restic stored ${saved.totalBytes} bytes but ${size} were streamed (snapshot ${saved.snapshotId})`);
   }
@@ -94,12 +107,12 @@ export interface RunFile {
 
 /** storeStream for one file of the run, named and tagged from its identity. */
 export function storeRunFile(
-  run: Pick<KindRun, "repository" | "runId" | "signal">,
+  run: Pick<KindRun, "repository" | "runId" | "signal" | "onProgress">,
   f: RunFile,
   produce: (sink: CheckedStream, signal: AbortSignal) => Promise<void>,
 ): Promise<StoredFile> {
   const tags = identityTags({ kind: f.kind, target: f.target, database: f.database, run: run.runId });
-  return storeStream(run.repository, { parts: [f.folder, f.target, f.file], tags, signal: run.signal }, produce);
+  return storeStream(run.repository, { parts: [f.folder, f.target, f.file], tags, signal: run.signal, onProgress: run.onProgress }, produce);
 }
 
 /** A stored file as a kind reports it. */

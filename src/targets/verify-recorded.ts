@@ -2,7 +2,7 @@
 // full and its size and sha256 compared with what the manifest of the same run recorded.
 import { BackupError } from "../core/errors.js";
 import type { Snapshot } from "../restic/repository.js";
-import { newestAtOrBefore } from "../restic/select.js";
+import { isRecordedSnapshot, newestAtOrBefore } from "../restic/select.js";
 import { checksumProblem, drain, readChecked } from "./checked-stream.js";
 import type { KindRun, VerifyPart } from "./kind.js";
 import { readManifest } from "./manifest.js";
@@ -30,7 +30,7 @@ export async function verifyNewestRecorded(
       throw fail("cannot read its manifest", error);
     },
   );
-  let file = found?.manifest.files.find((f) => f.snapshot === snapshot.id || snapshot.id.startsWith(f.snapshot));
+  let file = found?.manifest.files.find((f) => isRecordedSnapshot(snapshot, f.snapshot));
   if (!found && !k.acceptUnrecorded) throw fail(`snapshot ${short} (run ${snapshot.tags.run}) has no manifest recording its checksum`);
   if (found && !file) throw fail(`the manifest of run ${snapshot.tags.run} does not list snapshot ${short}`);
   file ??= { kind: k.kind, file: snapshot.paths[0] ?? "", snapshot: snapshot.id, size: -1, sha256: "" };

@@ -8,7 +8,10 @@
 #      /tmp/backup-agent-dockerd.log, pid /tmp/backup-agent-dockerd.pid);
 #   3. installs restic >= 0.18 and docker compose v2 from Debian trixie's
 #      packages without switching the machine to trixie (apt-get download +
-#      dpkg -x into a private dir);
+#      dpkg -x into a private dir), and trixie's python3-moto (an S3 server
+#      for the S3 offsite scenario) into $MOTO_DIR, run by bookworm's python3
+#      with bookworm's boto3/flask/werkzeug (apt) beside it;
+#   3b. chromium (Debian's) for the status page's browser tests;
 #   4. builds local images (no registry here), each skipped when present:
 #        backup-agent-test/postgres:15  (bookworm + postgresql-15)
 #        backup-agent-test/postgres:17  (trixie + postgresql-17)
@@ -70,6 +73,14 @@ command -v rclone >/dev/null 2>&1 || missing+=(rclone)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 # systemd-analyze verifies the unit files in systemd/.
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+# The status page is tested in a real browser (playwright-core drives /usr/bin/chromium).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+pkg_installed fonts-dejavu-core || missing+=(fonts-dejavu-core)
+# What trixie's moto (an S3 server, below) imports, in bookworm's versions.
+for pkg in python3-boto3 python3-botocore python3-werkzeug python3-flask python3-flask-cors python3-jinja2 \
+	python3-responses python3-xmltodict python3-cryptography python3-dateutil python3-requests; do
+	pkg_installed "$pkg" || missing+=("$pkg")
+done
 pkg_installed ca-certificates || missing+=(ca-certificates)
 
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -152,11 +163,27 @@ restic_ok() {
 	[ -n "$v" ] && dpkg --compare-versions "$v" ge 0.18
 }
 
-need_restic=0 need_compose=0
+# moto's server mode: a faithful S3 (SigV4 checked, aws-chunked uploads) for restic's s3 backend.
+MOTO_DIR=/usr/local/lib/backup-agent-bench/moto
+moto_version() { PYTHONPATH=$MOTO_DIR /usr/bin/python3 -c 'import moto; print(moto.__version__)' 2>/dev/null; }
+
+need_restic=0 need_compose=0 need_moto=0
 restic_ok || need_restic=1
 docker compose version >/dev/null 2>&1 || need_compose=1
-if [ "$need_restic" = 1 ] || [ "$need_compose" = 1 ]; then
+[ -n "$(moto_version)" ] || need_moto=1
+if [ "$need_restic" = 1 ] || [ "$need_compose" = 1 ] || [ "$need_moto" = 1 ]; then
 	trixie_update
+fi
+
+if [ "$need_moto" = 1 ]; then
+	deb=$(trixie_fetch python3-moto)
+	x=$BENCH_WORK_DIR/x-moto
+	rm -rf "$x" && dpkg -x "$deb" "$x"
+	rm -rf "$MOTO_DIR" && mkdir -p "$MOTO_DIR"
+	cp -a "$x"/usr/lib/python3/dist-packages/. "$MOTO_DIR"/
+	rm -rf "$x"
+	[ -n "$(moto_version)" ] || die "installed $deb into $MOTO_DIR but /usr/bin/python3 cannot import moto"
+	log "installed moto $(moto_version) into $MOTO_DIR"
 fi
 
 if [ "$need_restic" = 1 ]; then
@@ -355,10 +382,12 @@ build_node
 # 5. Summary
 # --------------------------------------------------------------------------
 images=$(docker image ls --format '{{.Repository}}:{{.Tag}}' "$IMAGE_PREFIX/*" | sort | paste -sd, -)
-printf 'bench ready in %ss: docker-server=%s restic=%s compose=%s rclone=%s images=%s\n' \
+printf 'bench ready in %ss: docker-server=%s restic=%s compose=%s rclone=%s moto=%s chromium=%s images=%s\n' \
 	"$((SECONDS - T0))" \
 	"$(docker version -f '{{.Server.Version}}' 2>/dev/null || echo '?')" \
 	"$(restic_version)" \
 	"$(docker compose version --short 2>/dev/null || echo '?')" \
 	"$(rclone version 2>/dev/null | awk 'NR == 1 { print $2 }')" \
+	"$(moto_version || echo '?')" \
+	"$(/usr/bin/chromium --version 2>/dev/null | awk '{ print $2 }' || echo '?')" \
 	"${images:-none}"

@@ -1,4 +1,5 @@
-// compose/: the Grafana dashboard and the agent's example env file name only what the agent provides.
+// compose/: the Grafana dashboard and the agent's example env file name only what the agent provides; the
+// compose file publishes the agent on loopback only.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { VARIABLES } from "../../src/config/schema.js";
@@ -66,5 +67,14 @@ describe("compose/backup-agent.env.example", () => {
       return name.endsWith("_FILE") && spec !== undefined && (spec.secret === true || spec.file === true);
     };
     expect(names.filter((name) => !known(name))).toEqual([]);
+  });
+});
+
+describe("compose/docker-compose.yml", () => {
+  it("publishes the agent's port (the status page, /metrics) on the host's loopback only, by default", () => {
+    const compose = readFileSync("compose/docker-compose.yml", "utf8");
+    const agent = compose.slice(compose.indexOf("  backup-agent:"));
+    const published = [...agent.matchAll(/^\s+- \$\{AGENT_METRICS_PUBLISH:-([^}]+)\}:9180$/gm)].map((m) => m[1]);
+    expect(published).toEqual(["127.0.0.1:9180"]);
   });
 });

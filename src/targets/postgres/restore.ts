@@ -8,7 +8,7 @@ import type { Engine } from "../../docker/engine.js";
 import type { Sandbox } from "../../docker/sandbox.js";
 import type { Progress } from "../../restic/progress.js";
 import type { Snapshot } from "../../restic/repository.js";
-import { findSnapshot } from "../../restic/select.js";
+import { findSnapshot, isRecordedSnapshot } from "../../restic/select.js";
 import { KIND } from "../../restic/tags.js";
 import { proveRecorded, readChecked } from "../checked-stream.js";
 import { NoBackupError, type RestorePlan, type RestoreRequest, type RestoreRun } from "../kind.js";
@@ -40,7 +40,7 @@ async function pickFiles(request: RestoreRequest, snapshots: readonly Snapshot[]
     if (s.tags.kind === KIND.postgres) {
       // A single dump: its recorded checksum comes from the manifest of the same run.
       const found = await manifestOf({ run: s.tags.run });
-      const file = found?.manifest.files.find((f) => s.id.startsWith(f.snapshot) || f.snapshot.startsWith(s.id));
+      const file = found?.manifest.files.find((f) => isRecordedSnapshot(s, f.snapshot));
       if (!file) throw new BackupError(`restore: snapshot ${s.id.slice(0, 8)} has no manifest entry to check it against`);
       return { files: [file], label: `snapshot ${s.id.slice(0, 8)} of ${s.time.toISOString()}`, time: s.time };
     }

@@ -2,6 +2,7 @@
 // snapshot. A missing or empty directory is how a volume silently went unbacked: it fails, by name.
 import { readdir, realpath, stat } from "node:fs/promises";
 import { BackupError } from "../../core/errors.js";
+import type { Progress } from "../../restic/progress.js";
 import { identityTags, KIND } from "../../restic/tags.js";
 import type { BackupOutcome, KindRun } from "../kind.js";
 import type { VolumeTarget } from "./discover.js";
@@ -30,9 +31,16 @@ export async function backupVolume(target: VolumeTarget, run: KindRun): Promise<
   const started = performance.now();
   const path = await readableVolumePath(target);
   const tags = identityTags({ kind: KIND.volume, target: target.name, run: run.runId });
-  const result = await run.repository.backupPath(path, tags, run.signal).catch((error: unknown) => {
-    throw new BackupError(describeVolume(target.name), { target: target.name, cause: error });
-  });
+  const report = run.onProgress;
+  let bytes = 0;
+  const onProgress = report && ((p: Progress) => report({ item: target.name, bytes: (bytes = p.bytesDone), totalBytes: p.totalBytes }));
+  const result = await run.repository
+    .backupPath(path, tags, run.signal, onProgress)
+    .catch((error: unknown) => {
+      report?.({ item: target.name, bytes, done: true });
+      throw new BackupError(describeVolume(target.name), { target: target.name, cause: error });
+    });
+  report?.({ item: target.name, bytes: result.totalBytes, totalBytes: result.totalBytes, done: true });
   const seconds = (performance.now() - started) / 1000;
   return {
     stored: [{ kind: KIND.volume, filename: path, snapshotId: result.snapshotId, bytes: result.totalBytes, added: result.dataAdded, seconds }],

@@ -40,7 +40,8 @@ export async function startPostgres(options: {
   env?: Record<string, string>;
   labels?: Record<string, string>;
 }): Promise<PgContainer> {
-  const name = uniqueName(`${options.project}-${options.service}`);
+  // A container's name allows fewer characters than a Compose service label.
+  const name = uniqueName(`${options.project}-${options.service.replace(/[^A-Za-z0-9_.-]/g, "")}`);
   const image = PG_IMAGES[options.major];
   const env = {
     POSTGRES_USER: "app",

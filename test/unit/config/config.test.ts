@@ -31,7 +31,7 @@ describe("loadConfig", () => {
   it("accepts the minimal config and fills the documented defaults", () => {
     const config = loadConfig(VALID);
     expect(config.restic.password.reveal()).toBe("correct horse battery");
-    expect(config.http).toEqual({ host: "0.0.0.0", port: 9180 });
+    expect(config.http).toEqual({ host: "127.0.0.1", port: 9180 });
     expect(config.schedule.source).toBe("embedded default");
     expect(config.schedule.entries.map((e) => e.job)).toEqual(["postgres", "backup", "offsite", "verify"]);
     expect(config.jobs.backup.timeoutMs).toBe(6 * 3600_000);

@@ -73,6 +73,17 @@ describe("verify", () => {
     expect(deps.repository.stored.find((s) => s.tags.kind === "verify")?.tags.result).toBe("passed");
   });
 
+  it("verifies a copy in another repository (the offsite one), whose snapshots restic copy gave new ids", async () => {
+    const docker = new FakeDocker([source], throwawayServer({ app: ["public.events|5000"] }));
+    const local = fakeJobDeps(docker);
+    storeBackup(local, { app: { "public.events": 5000 } });
+    const offsite = fakeJobDeps(docker);
+    await offsite.repository.copyFrom(local.repository, AbortSignal.timeout(1000));
+    expect(offsite.repository.stored.some((s) => local.repository.stored.some((l) => l.id === s.id))).toBe(false);
+    await verifyJob(offsite).run(runContext("verify"));
+    expect(offsite.repository.stored.find((s) => s.tags.kind === "verify")?.tags.result).toBe("passed");
+  });
+
   it("fails naming the target and database when the stored dump is not the one recorded", async () => {
     const docker = new FakeDocker([source], throwawayServer({ app: ["public.events|5000"] }));
     const deps = fakeJobDeps(docker);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Secret } from "../../../src/config/secret.js";
-import { ResticNoRepositoryError, ResticWrongPasswordError, resticError } from "../../../src/restic/errors.js";
+import { ResticCredentialsError, ResticNoRepositoryError, ResticWrongPasswordError, resticError } from "../../../src/restic/errors.js";
 import { ResticCli } from "../../../src/restic/cli-repository.js";
 
 const FAKE = join(import.meta.dirname, "../../../test/fixtures/fake-restic.sh");
@@ -45,5 +45,51 @@ describe("restic exit codes", () => {
       "restic cat: wrong repository password (exit code 12): Fatal: wrong password or no key found",
     );
     expect(calls()).toEqual(["cat config --no-lock --quiet"]);
+  });
+});
+
+describe("backend credentials", () => {
+  it("gives a repository's own credentials to its restic only, and never the agent's BACKUP_* settings", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: "local-key-id", AWS_SECRET_ACCESS_KEY: "local-secret", BACKUP_OFFSITE_PASSWORD: "offsite-pw" });
+    try {
+      const { calls } = repository("env");
+      const local = new ResticCli({ binary: FAKE, repository: new Secret("/srv/repo"), password: new Secret("pw"), host: "h", display: "/srv/repo" });
+      await local.unlock(AbortSignal.timeout(10_000));
+      const offsite = new ResticCli({
+        binary: FAKE,
+        repository: new Secret("s3:http://127.0.0.1:9/bucket"),
+        password: new Secret("pw"),
+        host: "h",
+        display: "s3:http://127.0.0.1:9/bucket",
+        credentials: { AWS_ACCESS_KEY_ID: new Secret("offsite-key-id"), AWS_SECRET_ACCESS_KEY: new Secret("offsite-secret") },
+      });
+      await offsite.unlock(AbortSignal.timeout(10_000));
+      expect(calls().filter((c) => !c.startsWith("AWS_") || /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)=/.test(c))).toEqual([
+        "unlock --quiet",
+        "AWS_ACCESS_KEY_ID=local-key-id",
+        "AWS_SECRET_ACCESS_KEY=local-secret",
+        "unlock --quiet",
+        "AWS_ACCESS_KEY_ID=offsite-key-id",
+        "AWS_SECRET_ACCESS_KEY=offsite-secret",
+      ]);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it("initialises at once when the S3 bucket does not exist yet, instead of retrying for minutes", async () => {
+    const { repo, calls } = repository("no-bucket");
+    expect(await repo.ensureInitialised(AbortSignal.timeout(50_000))).toBe(true);
+    expect(calls()).toEqual(["cat config --no-lock --quiet", "init --quiet"]);
+  });
+
+  it("fails at once, naming the refusal, when the storage refuses the key instead of retrying for minutes", async () => {
+    const { repo } = repository("refused");
+    const failure = repo.snapshots(AbortSignal.timeout(50_000));
+    await expect(failure).rejects.toBeInstanceOf(ResticCredentialsError);
+    await expect(failure).rejects.toThrow(
+      "restic snapshots: the storage refused the credentials: Stat: The request signature we calculated does not match the signature you provided.",
+    );
   });
 });
