@@ -18,6 +18,7 @@ import { runReporter } from "../report/run-reporter.js";
 import { TargetMetrics } from "../report/target-metrics.js";
 import { ResticCli } from "../restic/cli-repository.js";
 import { buildKinds } from "../targets/registry.js";
+import { restoreHelper } from "./restore-helper.js";
 import { removeStaleLocks } from "./stale-locks.js";
 import { VERSION } from "./version.js";
 
@@ -44,11 +45,20 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
       })
     : undefined;
   const engine = new DockerodeEngine();
-  const sandbox = new DockerodeSandbox(engine.docker);
-  const kinds = buildKinds({ engine, sandbox, hookTimeoutMs: config.targets.hookTimeoutMs, meilisearch: config.meilisearch, volumes: config.volumes });
+  const sandbox = new DockerodeSandbox(engine.docker, engine);
+  const kinds = buildKinds({
+    engine,
+    sandbox,
+    hookTimeoutMs: config.targets.hookTimeoutMs,
+    meilisearch: config.meilisearch,
+    volumes: config.volumes,
+    helper: () => restoreHelper(engine, config.helperImage),
+  });
   const deps: JobDeps = {
     kinds,
     engine,
+    sandbox,
+    leftoverMaxAgeMs: config.jobs.verify.timeoutMs,
     repository,
     offsite,
     metrics: {

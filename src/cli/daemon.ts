@@ -2,13 +2,11 @@
 import type { Server } from "node:http";
 import { redact } from "../config/redact.js";
 import { BackupError, logFailure, renderError } from "../core/errors.js";
-import { reapThrowaways } from "../docker/reap.js";
-import { reapVerifyDirs } from "../docker/reap-dirs.js";
+import { reapLeftovers } from "../jobs/leftovers.js";
 import { startHttp } from "../http/server.js";
 import { statusReporter } from "../jobs/status.js";
 import { readLastVerify } from "../report/verify-record.js";
 import { ResticNoRepositoryError } from "../restic/errors.js";
-import { reapGateDirs } from "../restic/stdin-backup.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { type App, logWarnings, VERSION } from "./app.js";
 import { removeStaleLocks } from "./stale-locks.js";
@@ -32,21 +30,7 @@ export async function daemonCommand(app: App): Promise<number> {
   await restoreMetrics(app);
   restoreOffsiteMetric(app);
   await removeStaleLocks(app.repository, log);
-  const throwaways = await reapThrowaways(app.sandbox, log, config.jobs.verify.timeoutMs).catch(
-    (error: unknown) => {
-      logFailure(log, "could not look for throwaway containers left by a crashed verify", error);
-      return [];
-    },
-  );
-  if (throwaways.length)
-    log.info({ containers: throwaways }, "removed throwaway containers left by a crashed verify");
-  const dirs = await reapVerifyDirs(log, config.jobs.verify.timeoutMs).catch((error: unknown) => {
-    logFailure(log, "could not look for temp dirs left by a crashed verify", error);
-    return [];
-  });
-  if (dirs.length) log.info({ dirs }, "removed temp dirs left by a crashed verify");
-  const reaped = await reapGateDirs();
-  if (reaped) log.info({ reaped }, "removed stream directories left by an agent that died");
+  await reapLeftovers(app.sandbox, app.engine, log, config.jobs.verify.timeoutMs);
 
   let stopping = false;
   const scheduler = new Scheduler(runner, log);
@@ -122,7 +106,9 @@ async function restoreMetrics(app: App): Promise<void> {
       app.metrics.verifySuccess.set(verify.ok ? 1 : 0);
       app.metrics.verifyDuration.set(verify.durationSeconds);
       for (const r of verify.results) {
-        app.metrics.verifyTarget.set({ kind: r.kind, target: r.target, database: r.database }, r.ok ? 1 : 0);
+        const labels = { repository: r.repository ?? "local", kind: r.kind, target: r.target };
+        app.metrics.verifyTarget.set({ ...labels, database: r.database }, r.ok ? 1 : 0);
+        if (r.restoreSeconds !== undefined) app.metrics.verifyTarget.restored(labels, r.restoreSeconds);
       }
     }
   } catch (error) {

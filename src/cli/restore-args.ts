@@ -1,12 +1,17 @@
-// Parses `restore postgres <service> [--database D] [--snapshot ID | --at TIME] [--yes]`,
-// `restore volume <name> [--snapshot ID | --at TIME] (--to DIR | --into-volume) [--yes]` and
-// `restore all --at TIME [--yes]` (also `restore --at TIME [--yes]`).
+// Parses `restore postgres <service> [--database D] [--snapshot ID | --at TIME] [--from R] [--yes]`,
+// `restore volume <name> [--snapshot ID | --at TIME] (--to DIR | --into-volume) [--from R] [--yes]` and
+// `restore all [--at TIME] [--from R] [--yes]` (also `restore --at TIME …`); R is local or offsite.
+
+/** Which repository a restore reads: the local one (default) or the offsite copy. */
+export type RestoreSource = "local" | "offsite";
+
 export interface PostgresRestoreArgs {
   kind: "postgres";
   service: string;
   database?: string;
   snapshot?: string;
   at?: Date;
+  from: RestoreSource;
   yes: boolean;
 }
 
@@ -19,12 +24,15 @@ export interface VolumeRestoreArgs {
   to?: string;
   /** Restore into the live volume, replacing its contents exactly. */
   intoVolume: boolean;
+  from: RestoreSource;
   yes: boolean;
 }
 
 export interface AllRestoreArgs {
   kind: "all";
-  at: Date;
+  /** The newest backup of each target at or before this time; undefined: the newest of each. */
+  at?: Date;
+  from: RestoreSource;
   yes: boolean;
 }
 
@@ -32,6 +40,7 @@ export type RestoreArgs = PostgresRestoreArgs | VolumeRestoreArgs | AllRestoreAr
 
 interface Flags {
   yes: boolean;
+  from: RestoreSource;
   database?: string;
   snapshot?: string;
   at?: Date;
@@ -67,7 +76,7 @@ export function parseTime(text: string, now: Date): Date | string {
 
 /** The flags after the kind and name, or a message naming the first bad one. */
 function parseFlags(rest: readonly string[], allowed: readonly string[], now: Date): Flags | string {
-  const out: Flags = { yes: false, intoVolume: false };
+  const out: Flags = { yes: false, intoVolume: false, from: "local" };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
     const [flag, inline] = arg.includes("=")
@@ -85,6 +94,11 @@ function parseFlags(rest: readonly string[], allowed: readonly string[], now: Da
       else if (flag === "--database") out.database = value();
       else if (flag === "--snapshot") out.snapshot = value();
       else if (flag === "--to") out.to = value();
+      else if (flag === "--from") {
+        const from = value();
+        if (from !== "local" && from !== "offsite") return `restore: --from expects local or offsite; got "${from}"`;
+        out.from = from;
+      }
       else if (flag === "--at") {
         const text = value();
         const at = parseTime(text, now);
@@ -103,21 +117,20 @@ function parseFlags(rest: readonly string[], allowed: readonly string[], now: Da
 export function parseRestoreArgs(args: readonly string[], now = new Date()): RestoreArgs | string {
   const [kind, name, ...rest] = args;
   if (kind === "all" || kind?.startsWith("--")) {
-    const flags = parseFlags(kind === "all" ? args.slice(1) : args, ["--at", "--yes"], now);
+    const flags = parseFlags(kind === "all" ? args.slice(1) : args, ["--at", "--from", "--yes"], now);
     if (typeof flags === "string") return flags;
-    if (!flags.at) return "restore all: --at TIME is required (e.g. --at 2026-05-01T03:00:00Z)";
-    return { kind: "all", at: flags.at, yes: flags.yes };
+    return { kind: "all", at: flags.at, from: flags.from, yes: flags.yes };
   }
   if (kind === "postgres") {
     if (!name || name.startsWith("-")) return "restore postgres: the service name is missing";
-    const flags = parseFlags(rest, ["--yes", "--database", "--snapshot", "--at"], now);
+    const flags = parseFlags(rest, ["--yes", "--database", "--snapshot", "--at", "--from"], now);
     if (typeof flags === "string") return flags;
     const { intoVolume: _i, to: _t, ...pg } = flags;
     return { kind, service: name, ...pg };
   }
   if (kind === "volume") {
     if (!name || name.startsWith("-")) return "restore volume: the volume name is missing";
-    const flags = parseFlags(rest, ["--yes", "--snapshot", "--at", "--to", "--into-volume"], now);
+    const flags = parseFlags(rest, ["--yes", "--snapshot", "--at", "--to", "--into-volume", "--from"], now);
     if (typeof flags === "string") return flags;
     if (!flags.to === !flags.intoVolume)
       return "restore volume: give exactly one of --to DIR (a new or empty directory) or --into-volume (the live volume)";

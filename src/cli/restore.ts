@@ -6,6 +6,7 @@ import { resolveProject } from "../docker/project.js";
 import { type ProgressSink, ttyProgress } from "../restic/progress.js";
 import type { Snapshot } from "../restic/repository.js";
 import { type Kind, NoBackupError, type RestorePlan, type RestoreRun, type Scope } from "../targets/kind.js";
+import { reapLeftovers } from "../jobs/leftovers.js";
 import type { App } from "./app.js";
 import { confirmRestore, withInterrupt } from "./confirm.js";
 import type { AllRestoreArgs, RestoreArgs } from "./restore-args.js";
@@ -14,15 +15,20 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Exit codes: 0 restored, 1 a restore failed or was declined, 64 no confirmation (arguments: parseRestoreArgs). */
 export async function restoreCommand(app: App, parsed: RestoreArgs): Promise<number> {
+  const repository = parsed.from === "offsite" ? app.offsite : app.repository;
+  if (!repository) throw new UsageError("restore --from offsite: no offsite repository is configured (BACKUP_OFFSITE_REPOSITORY)");
   return withInterrupt(async (signal) => {
+    const runId = `restore-${randomUUID()}`;
+    await reapLeftovers(app.sandbox, app.engine, app.logger, app.config.jobs.verify.timeoutMs);
     const scope = await resolveProject(app.engine, app.config.targets.project);
-    const snapshots = await app.repository.snapshots(signal);
+    const snapshots = await repository.snapshots(signal);
+    out(`Reading the ${parsed.from} repository ${repository.display} (${snapshots.length} snapshots).`);
     const bars: ProgressSink[] = [];
     const run: RestoreRun = {
-      runId: `restore-${randomUUID()}`,
+      runId,
       signal,
       log: app.logger,
-      repository: app.repository,
+      repository,
       scope,
       progress: (part) => {
         const bar = ttyProgress(`restoring ${part}`);
@@ -67,9 +73,9 @@ async function planOne(app: App, args: Exclude<RestoreArgs, AllRestoreArgs>, sco
   return plan;
 }
 
-/** Every target of every kind that restores, to its newest backup at or before the time. */
+/** Every target of every kind that restores, to its newest backup (at or before the time, when given). */
 async function planAll(app: App, args: AllRestoreArgs, scope: Scope, snapshots: readonly Snapshot[], run: RestoreRun) {
-  const at = args.at.toISOString();
+  const when = args.at ? `at or before ${args.at.toISOString()}` : "of each target";
   const plans: RestorePlan[] = [];
   const missing: string[] = [];
   for (const kind of app.kinds.filter((k) => k.restore)) {
@@ -82,9 +88,13 @@ async function planAll(app: App, args: AllRestoreArgs, scope: Scope, snapshots: 
       }
     }
   }
-  if (plans.length === 0) throw new BackupError(`restore all: no backup at or before ${at} of any target in scope`);
-  out(`Restore every target to its newest backup at or before ${at}:`);
+  if (plans.length === 0) throw new BackupError(`restore all: no backup ${args.at ? when : "at all"} of any target in scope`);
+  out(`Restore every target to its newest backup ${when}:`);
   for (const plan of plans) for (const line of plan.lines) out(line);
-  for (const m of missing) out(`Not restored (no backup at or before ${at}): ${m}`);
+  if (!args.at) {
+    const newest = plans.reduce((t, p) => (p.time > t ? p.time : t), new Date(0));
+    out(`Resolved to the newest backups, the latest of them from ${newest.toISOString()} (see each target above).`);
+  }
+  for (const m of missing) out(`Not restored (no backup ${args.at ? when : "at all"}): ${m}`);
   return plans;
 }

@@ -57,13 +57,14 @@ const mark: Record<StatusLevel, string> = { GOOD: "ok", WARNING: "WARN", CRITICA
 
 export function formatStatus(report: StatusReport, source: string): string {
   const lines = [`backup-agent status: ${report.level}  (from ${source}, ${report.generatedAt})`, ""];
-  const rows = [["TARGET", "LAST BACKUP", "AGE", "SIZE", "VERIFY", ""]];
+  const rows = [["TARGET", "LAST BACKUP", "AGE", "SIZE", "RESTORE", "VERIFY", ""]];
   for (const t of report.targets) {
     rows.push([
       `${t.kind}/${t.target}${t.source === "history" ? " (not found now)" : ""}`,
       t.lastBackup ? formatTime(t.lastBackup) : "never",
       formatAge(t.ageSeconds),
       t.lastBackup ? formatBytes(t.sizeBytes) : "-",
+      t.restoreSeconds === undefined ? "-" : `${t.restoreSeconds.toFixed(1)}s`,
       t.verify ?? "-",
       mark[t.level],
     ]);
@@ -78,11 +79,14 @@ export function formatStatus(report: StatusReport, source: string): string {
       ? `Last verify: ${report.verify.lastRun} ${report.verify.ok ? "passed" : `FAILED${report.verify.failed.length ? ` (${report.verify.failed.join(", ")})` : ""}`}`
       : "Last verify: never",
   );
-  if (report.check) {
-    const packs = [...report.check.damagedPacks.map((p) => `damaged ${p.slice(0, 8)}`), ...report.check.missingPacks.map((p) => `missing ${p.slice(0, 8)}`)];
-    lines.push(`Last repository check: ${report.check.lastRun} ${report.check.ok ? "passed" : `FAILED${packs.length ? ` (${packs.join(", ")})` : ""}`}`);
-    if (!report.check.ok && report.check.advice.length) lines.push(`  to repair: ${report.check.advice.join("; then ")}`);
+  for (const [name, check] of [["Last repository check", report.check], ["Last offsite check", report.offsiteCheck]] as const) {
+    if (!check) continue;
+    const packs = [...check.damagedPacks.map((p) => `damaged ${p.slice(0, 8)}`), ...check.missingPacks.map((p) => `missing ${p.slice(0, 8)}`)];
+    lines.push(`${name}: ${check.lastRun} ${check.ok ? "passed" : `FAILED${packs.length ? ` (${packs.join(", ")})` : ""}`}`);
+    if (!check.ok && check.advice.length) lines.push(`  to repair: ${check.advice.join("; then ")}`);
   }
+  const offsiteVerified = report.targets.filter((t) => t.offsiteVerify);
+  if (offsiteVerified.length) lines.push(`Verified from the offsite copy: ${offsiteVerified.map((t) => `${t.kind}/${t.target} ${t.offsiteVerify}`).join(", ")}`);
   if (report.offsite) {
     lines.push(
       report.offsite.error

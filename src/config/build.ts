@@ -52,6 +52,7 @@ export function buildConfig(
         .map((n) => n.trim())
         .filter(Boolean),
     },
+    helperImage: v.BACKUP_HELPER_IMAGE as string | undefined,
     retention: { local: policy(v, "BACKUP_KEEP_"), offsite: policy(v, "BACKUP_OFFSITE_KEEP_") },
     status: {
       warnAfterMs: v.BACKUP_STATUS_WARN_AFTER as number,

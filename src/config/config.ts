@@ -24,6 +24,8 @@ export interface Config {
   healthchecks: { timeoutMs: number; retries: number };
   jobs: Record<JobName, JobConfig>;
   volumes: { root: string; names: string[] };
+  /** BACKUP_HELPER_IMAGE: the image of restore helpers; undefined: the agent's own, in a container. */
+  helperImage: string | undefined;
   /** Policies of `--prune`: BACKUP_KEEP_* locally, BACKUP_OFFSITE_KEEP_* offsite. Empty: none set. */
   retention: { local: RetentionPolicy; offsite: RetentionPolicy };
   offsite:

@@ -236,6 +236,11 @@ export const VARIABLES: Record<string, VariableSpec> = {
     schema: f.optionalText(),
     doc: "Volumes to back up besides the project's own, comma-separated names under BACKUP_VOLUMES_ROOT.",
   },
+  BACKUP_HELPER_IMAGE: {
+    schema: f.optionalText(),
+    fallback: "the agent's own image, when it runs in a container",
+    doc: "Image of the throwaway root helper that restores files into volumes and directories with their owners (it needs `tar`, `find`, `chown`, `touch`, `sleep`); set it for an agent run on the host.",
+  },
   ...retentionVariables("BACKUP_KEEP_", "of the local repository"),
   BACKUP_OFFSITE_REPOSITORY: {
     schema: f.text().optional(),

@@ -47,14 +47,28 @@ export class DockerodeEngine implements Engine, VolumeLister, ContainerControl {
         labels,
         env,
         image: c.Config.Image,
+        cmd: asList(c.Config.Cmd),
+        entrypoint: asList(c.Config.Entrypoint),
         running: c.State.Running && !c.State.Paused,
         state: c.State.Status,
         mounts: (c.Mounts ?? []).map((m) => ({
           type: String(m.Type),
           name: m.Name,
+          source: m.Source,
           destination: m.Destination,
+          readOnly: m.RW === false,
         })),
       };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async inspectStarted(idOrName: string): Promise<{ id: string; running: boolean; started: string } | undefined> {
+    try {
+      const c = await this.docker.getContainer(idOrName).inspect();
+      return { id: c.Id, running: c.State.Running, started: c.State.StartedAt };
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
       throw error;
@@ -140,4 +154,10 @@ export class DockerodeEngine implements Engine, VolumeLister, ContainerControl {
     stream.once("close", () => signal.removeEventListener("abort", onAbort));
     return stream;
   }
+}
+
+/** Docker gives a command as a list, a string or null. */
+function asList(value: string | string[] | null | undefined): string[] | undefined {
+  if (value === null || value === undefined) return undefined;
+  return Array.isArray(value) ? value : [value];
 }

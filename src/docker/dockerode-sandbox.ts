@@ -3,21 +3,37 @@ import { PassThrough, type Readable } from "node:stream";
 import Docker from "dockerode";
 import { BackupError } from "../core/errors.js";
 import { attachExec } from "./attach-exec.js";
-import type { ExecOptions, ExecResult } from "./engine.js";
-import type { ExecSession, Sandbox, ThrowawaySpec } from "./sandbox.js";
+import type { Engine, ExecOptions, ExecResult } from "./engine.js";
+import { formatOwner, selfOwner } from "./owner.js";
+import { type ExecSession, OWNER_LABEL, type Sandbox, THROWAWAY_LABEL, type ThrowawaySpec } from "./sandbox.js";
 
 
 export class DockerodeSandbox implements Sandbox {
-  constructor(readonly docker: Docker = new Docker()) {}
+  constructor(
+    readonly docker: Docker = new Docker(),
+    private readonly engine: Pick<Engine, "inspectStarted">,
+  ) {}
 
   async createThrowaway(spec: ThrowawaySpec, signal: AbortSignal): Promise<string> {
     signal.throwIfAborted();
+    const owner = formatOwner(await selfOwner(this.engine));
     const container = await this.docker.createContainer({
       name: spec.name,
       Image: spec.image,
       Env: spec.env,
-      Labels: spec.labels,
-      HostConfig: { NetworkMode: "none", Tmpfs: spec.tmpfs, AutoRemove: false },
+      Labels: { ...spec.labels, [THROWAWAY_LABEL]: "true", [OWNER_LABEL]: owner },
+      ...(spec.user ? { User: spec.user } : {}),
+      ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+      ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+      HostConfig: {
+        NetworkMode: "none",
+        Tmpfs: spec.tmpfs,
+        AutoRemove: false,
+        // Only when there are mounts: the socket proxy refuses any container that asks for some.
+        ...(spec.mounts?.length
+          ? { Mounts: spec.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly ?? false })) }
+          : {}),
+      },
       abortSignal: signal,
     } as Docker.ContainerCreateOptions);
     try {

@@ -11,6 +11,9 @@ export interface ContainerInfo {
   labels: Record<string, string>;
   env: Record<string, string>;
   image: string;
+  /** The container's own command and entrypoint (a throwaway copy of it runs the same). */
+  cmd?: string[];
+  entrypoint?: string[];
   running: boolean;
   /** Docker's state word: running, exited, paused, restarting, … */
   state: string;
@@ -23,7 +26,10 @@ export interface MountInfo {
   type: string;
   /** The volume's name, for named volumes. */
   name: string | undefined;
+  /** Where it comes from on the host (a bind's path, a volume's mountpoint). */
+  source?: string;
   destination: string;
+  readOnly?: boolean;
 }
 
 export interface VolumeInfo {
@@ -67,6 +73,8 @@ export interface Engine {
   listContainers(label: string | undefined, project?: string): Promise<ContainerInfo[]>;
   /** The container, or undefined when it does not exist. */
   inspect(idOrName: string): Promise<ContainerInfo | undefined>;
+  /** The container's full id, whether it runs, and when it was last started; undefined when it does not exist. */
+  inspectStarted(idOrName: string): Promise<{ id: string; running: boolean; started: string } | undefined>;
   /**
    * Runs cmd in the container and streams its stdout into `stdout` with backpressure. Resolves once
    * the stream has ended *and* Docker reports an exit code; never ends `stdout`.

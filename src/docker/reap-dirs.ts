@@ -5,21 +5,32 @@ import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { processStarted } from "./owner.js";
 import { isAlive } from "./reap.js";
 
 export const VERIFY_DIR_PREFIX = "backup-agent-verify-";
-const PATTERN = new RegExp(`^${VERIFY_DIR_PREFIX}([0-9A-Za-z-]+)-p(\\d+)-`);
+const PATTERN = new RegExp(`^${VERIFY_DIR_PREFIX}([0-9A-Za-z-]+)-p(\\d+)(?:s(\\d+))?-`);
 
-/** Creates the temp dir for one volume of one verify run; the caller removes it (in finally). */
+/**
+ * Creates the temp dir for one volume of one verify run; the caller removes it (in finally). Its name
+ * carries the agent's pid and that process's start time, so a reused pid is not taken for the agent.
+ */
 export function makeVerifyDir(runId: string, target: string): Promise<string> {
   const safe = target.replace(/[^a-zA-Z0-9_.-]/g, "_").slice(0, 60);
-  return mkdtemp(join(tmpdir(), `${VERIFY_DIR_PREFIX}${runId}-p${process.pid}-${safe}-`));
+  const started = processStarted(process.pid) ?? "0";
+  return mkdtemp(join(tmpdir(), `${VERIFY_DIR_PREFIX}${runId}-p${process.pid}s${started}-${safe}-`));
 }
 
-/** The run id and pid in a verify temp dir's name, or undefined for any other name. */
-export function parseVerifyDir(name: string): { runId: string; pid: number } | undefined {
+/** The run id, pid and (for dirs of this version) process start time in a verify temp dir's name. */
+export function parseVerifyDir(name: string): { runId: string; pid: number; started?: string } | undefined {
   const match = PATTERN.exec(name);
-  return match ? { runId: match[1] as string, pid: Number(match[2]) } : undefined;
+  return match ? { runId: match[1] as string, pid: Number(match[2]), started: match[3] } : undefined;
+}
+
+/** Whether the agent that made the dir may still run: its pid exists and, when known, started then. */
+function ownerLives(dir: { pid: number; started?: string }): boolean {
+  if (dir.pid === process.pid) return false;
+  return dir.started === undefined ? isAlive(dir.pid) : processStarted(dir.pid) === dir.started;
 }
 
 
@@ -35,7 +46,7 @@ export async function reapVerifyDirs(log: Logger, maxAgeMs: number, root = tmpdi
     const path = join(root, name);
     try {
       const age = Date.now() - (await stat(path)).mtimeMs;
-      if (isAlive(parsed.pid) && age <= maxAgeMs) continue;
+      if (ownerLives(parsed) && age <= maxAgeMs) continue;
       await rm(path, { recursive: true, force: true });
       removed.push(path);
       log.info({ dir: path, run: parsed.runId }, `removed leftover verify directory ${path}`);

@@ -6,8 +6,10 @@ import type { ExecOptions, ExecResult } from "./engine.js";
 /** Every container verify makes carries this label, so a later start can find and remove leftovers. */
 export const THROWAWAY_LABEL = "backup-agent.throwaway";
 export const VERIFY_RUN_LABEL = "backup-agent.verify.run";
-/** `<hostname>:<pid>` of the agent process that made the container. */
+/** The agent process that made the container (see owner.ts); the sandbox sets it on every throwaway. */
 export const OWNER_LABEL = "backup-agent.owner";
+/** What a throwaway is for: verify (a restored copy to query) or restore (a helper that writes a volume). */
+export const ROLE_LABEL = "backup-agent.role";
 
 export interface LabelledContainer {
   id: string;
@@ -17,13 +19,28 @@ export interface LabelledContainer {
   created: Date;
 }
 
+export interface ThrowawayMount {
+  type: "volume" | "bind";
+  /** The volume's name, or the host path. */
+  source: string;
+  target: string;
+  readOnly?: boolean;
+}
+
 export interface ThrowawaySpec {
   image: string;
   name: string;
   env: string[];
   labels: Record<string, string>;
   /** Mount point → tmpfs options, e.g. { "/var/lib/postgresql/data": "rw" }. */
-  tmpfs: Record<string, string>;
+  tmpfs?: Record<string, string>;
+  /** Volumes or host paths it works on (a restore helper writes into one). */
+  mounts?: ThrowawayMount[];
+  /** Runs as this user instead of the image's ("0": a restore helper gives files back their owners). */
+  user?: string;
+  /** Its command instead of the image's. */
+  cmd?: string[];
+  entrypoint?: string[];
 }
 
 /** An exec whose stdin is open: write to `stdin`, read `stdout`; `result` settles after both ended. */
@@ -34,7 +51,10 @@ export interface ExecSession {
 }
 
 export interface Sandbox {
-  /** Creates and starts a container with no network (NetworkMode "none"). Returns its id. */
+  /**
+   * Creates and starts a container with no network (NetworkMode "none"), labelled with its owner (this
+   * agent process, see owner.ts) so that a later agent can tell a leftover from a live one. Returns its id.
+   */
   createThrowaway(spec: ThrowawaySpec, signal: AbortSignal): Promise<string>;
   /** Removes the container and its anonymous volumes, running or not. Idempotent: a missing one is fine. */
   remove(id: string): Promise<void>;

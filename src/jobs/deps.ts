@@ -1,5 +1,6 @@
 // What the jobs are built from: the kinds, the repositories, the engine, the metrics and settings.
 import type { ContainerControl, Engine, VolumeLister } from "../docker/engine.js";
+import type { Sandbox } from "../docker/sandbox.js";
 import type { CoverageMetrics } from "../report/coverage-metrics.js";
 import type { Metrics } from "../report/metrics.js";
 import type { RepositoryMetrics } from "../report/repository-metrics.js";
@@ -11,6 +12,10 @@ import type { Kind } from "../targets/kind.js";
 export interface JobDeps {
   kinds: readonly Kind[];
   engine: Engine & VolumeLister & ContainerControl;
+  /** Throwaway containers (verify reaps the leftovers of crashed agents before it starts). */
+  sandbox: Sandbox;
+  /** Older than this, a throwaway is a leftover whatever its owner (the verify job's timeout). */
+  leftoverMaxAgeMs: number;
   repository: Repository;
   /** The offsite copy, when one is configured. */
   offsite: Repository | undefined;

@@ -15,7 +15,7 @@ export function checkExpectedTargets(kind: Kind, targets: readonly Target[], exp
   const errors: BackupError[] = [];
   for (const name of expectedNames(kind.name, expected)) {
     if (!targets.some((t) => t.name === name)) {
-      errors.push(new BackupError(`${kind.describe(name)} is expected but no labelled container exists`, { target: name }));
+      errors.push(new BackupError(`${kind.describe(name)} is expected but ${kind.whyMissing}`, { target: name }));
     }
   }
   const seen = new Set<string>();

@@ -43,7 +43,8 @@ export async function buildPlan(deps: PlanDeps, signal: AbortSignal): Promise<Pl
   for (const expected of deps.expected) {
     const slash = expected.indexOf("/");
     const [kind, name] = [expected.slice(0, slash), expected.slice(slash + 1)];
-    if (!planned.some((t) => t.kind === kind && t.name === name)) problems.push(`expected target ${expected} has no labelled container`);
+    const why = deps.kinds.find((k) => k.name === kind)?.whyMissing ?? "is not found";
+    if (!planned.some((t) => t.kind === kind && t.name === name)) problems.push(`expected target ${expected} is not found: ${why}`);
   }
   const volumes: PlannedVolumes = {
     root: deps.volumesRoot,

@@ -3,7 +3,7 @@
 // outcome is the repository metric and a record in the repository that `status` reads.
 import { BackupError, logFailure } from "../core/errors.js";
 import type { RunContext } from "../core/job.js";
-import { CHECK_TARGET, type CheckRecord } from "../report/check-record.js";
+import { type CheckRecord, checkTarget } from "../report/check-record.js";
 import type { RepositoryMetrics } from "../report/repository-metrics.js";
 import { ResticCheckError } from "../restic/check.js";
 import type { Repository } from "../restic/repository.js";
@@ -14,27 +14,33 @@ import { storeText } from "../targets/store.js";
 const TROUBLESHOOTING = "https://restic.readthedocs.io/en/stable/077_troubleshooting.html";
 
 export interface CheckDeps {
+  /** The repository checked. */
   repository: Repository;
   kinds: readonly Kind[];
   metrics: Pick<RepositoryMetrics, "checked">;
+  /** "local" (the default) or "offsite": names the metric and the record. */
+  name?: "local" | "offsite";
+  /** Where the record goes (status reads the local repository); default the repository checked. */
+  recordIn?: Repository;
 }
 
 /** Runs the check; returns the failure (never throws one), after recording the outcome. */
 export async function checkAndRecord(deps: CheckDeps, subset: string | undefined, ctx: RunContext): Promise<Error | undefined> {
-  const record: CheckRecord = { runId: ctx.runId, finishedAt: "", subset, ok: true, damagedPacks: [], missingPacks: [], affected: [], advice: [] };
+  const name = deps.name ?? "local";
+  const record: CheckRecord = { runId: ctx.runId, repository: name, finishedAt: "", subset, ok: true, damagedPacks: [], missingPacks: [], affected: [], advice: [] };
   let failure: Error | undefined;
   try {
     await deps.repository.check(subset, ctx.signal);
-    ctx.log.info({ subset }, "repository check passed");
+    ctx.log.info({ subset, repository: name }, name === "local" ? "repository check passed" : "offsite repository check passed");
   } catch (error) {
     if (ctx.signal.aborted) throw error;
     failure = await describeFailure(deps, subset, error, record, ctx.signal);
     logFailure(ctx.log, "repository check failed", failure, { subset, damaged: record.damagedPacks, missing: record.missingPacks });
   }
   record.finishedAt = new Date().toISOString();
-  deps.metrics.checked(record.ok);
-  const tags = [...identityTags({ kind: KIND.check, target: CHECK_TARGET, run: ctx.runId }), `result=${record.ok ? "passed" : "failed"}`];
-  await storeText(deps.repository, { parts: [KIND.check, "result.json"], tags, signal: ctx.signal }, `${JSON.stringify(record, null, 2)}\n`).catch(
+  deps.metrics.checked(record.ok, name);
+  const tags = [...identityTags({ kind: KIND.check, target: checkTarget(name), run: ctx.runId }), `result=${record.ok ? "passed" : "failed"}`];
+  await storeText(deps.recordIn ?? deps.repository, { parts: [KIND.check, "result.json"], tags, signal: ctx.signal }, `${JSON.stringify(record, null, 2)}\n`).catch(
     (error: unknown) => logFailure(ctx.log, "the check result could not be stored in the repository (status will not see it)", error, {}, "warn"),
   );
   return failure;
@@ -42,7 +48,7 @@ export async function checkAndRecord(deps: CheckDeps, subset: string | undefined
 
 async function describeFailure(deps: CheckDeps, subset: string | undefined, error: unknown, record: CheckRecord, signal: AbortSignal): Promise<Error> {
   record.ok = false;
-  const what = `repository ${deps.repository.display}: restic check${subset ? ` --read-data-subset=${subset}` : ""} failed`;
+  const what = `${deps.name === "offsite" ? "offsite repository" : "repository"} ${deps.repository.display}: restic check${subset ? ` --read-data-subset=${subset}` : ""} failed`;
   if (!(error instanceof ResticCheckError)) {
     record.error = (error as Error).message;
     return new BackupError(what, { target: "repository", cause: error });

@@ -39,6 +39,7 @@ export async function gatherStatus(deps: StatusDeps, signal: AbortSignal, now = 
   }
   const verify = repositoryError ? undefined : await readLastVerify(deps.repository, snapshots, signal, deps.log);
   const check = repositoryError ? undefined : await readLastCheck(deps.repository, snapshots, signal, deps.log);
+  const offsiteCheck = repositoryError || !deps.offsite ? undefined : await readLastCheck(deps.repository, snapshots, signal, deps.log, "offsite");
   let offsite: { newest: Date | undefined; error?: string } | undefined;
   if (deps.offsite) {
     try {
@@ -48,7 +49,7 @@ export async function gatherStatus(deps: StatusDeps, signal: AbortSignal, now = 
     }
   }
   return evaluateStatus(
-    { snapshots, repositoryError, current, discoveryError, expected: deps.expected, unprotected, verify, check, offsite },
+    { snapshots, repositoryError, current, discoveryError, expected: deps.expected, unprotected, verify, check, offsiteCheck, offsite },
     deps.thresholds,
     now,
   );

@@ -6,11 +6,15 @@ import { readText } from "../restic/read-text.js";
 import type { Repository, Snapshot } from "../restic/repository.js";
 import { KIND } from "../restic/tags.js";
 
-/** The target= tag of check records. */
-export const CHECK_TARGET = "repository";
+/** The target= tag of check records: "repository" for the local one (as before), "offsite" for the copy. */
+export function checkTarget(repository: "local" | "offsite"): string {
+  return repository === "local" ? "repository" : "offsite";
+}
 
 export interface CheckRecord {
   runId: string;
+  /** Absent in records written before the offsite copy was checked: the local repository. */
+  repository?: "local" | "offsite";
   finishedAt: string;
   /** The data subset it read ("5%", "100%"), or undefined for a structure-only check. */
   subset: string | undefined;
@@ -25,14 +29,15 @@ export interface CheckRecord {
   error?: string;
 }
 
-/** The newest check record among the snapshots, read back; undefined when there is none or it is unreadable. */
+/** The newest check record of that repository among the snapshots; undefined when there is none or it is unreadable. */
 export async function readLastCheck(
   repository: Repository,
   snapshots: readonly Snapshot[],
   signal: AbortSignal,
   log?: Logger,
+  of: "local" | "offsite" = "local",
 ): Promise<CheckRecord | undefined> {
-  const newest = snapshots.filter((s) => s.tags.kind === KIND.check).at(-1);
+  const newest = snapshots.filter((s) => s.tags.kind === KIND.check && s.tags.target === checkTarget(of)).at(-1);
   if (!newest) return undefined;
   try {
     return JSON.parse(await readText(repository, newest.id, newest.paths[0] ?? "", signal)) as CheckRecord;

@@ -79,12 +79,23 @@ export class Metrics {
     name: "backup_restore_verify_duration_seconds",
     help: "How long the last verify run took.",
   });
-  readonly verifyTarget = new Gauge({
+  readonly verifyTargetSuccess = new Gauge({
     name: "backup_restore_verify_target_success",
-    help: '1 when the last verify of this database (database="" for the globals or the whole target) passed, else 0.',
-    labelNames: ["kind", "target", "database"],
+    help: '1 when the last verify of this database (database="" for the globals or the whole target) from this repository (local or offsite) passed, else 0.',
+    labelNames: ["repository", "kind", "target", "database"],
     registers: [this.registry],
   });
+  readonly restoreDuration = new Gauge({
+    name: "backup_restore_duration_seconds",
+    help: "How long restoring this target's newest backup from this repository took at the last verify: the recovery time a disaster would take.",
+    labelNames: ["repository", "kind", "target"],
+    registers: [this.registry],
+  });
+  /** Both verify gauges, as verify's steps set them. */
+  readonly verifyTarget = {
+    set: (labels: { repository: string; kind: string; target: string; database: string }, value: number) => this.verifyTargetSuccess.set(labels, value),
+    restored: (labels: { repository: string; kind: string; target: string }, seconds: number) => this.restoreDuration.set(labels, seconds),
+  };
   readonly info = new Gauge({
     name: "backup_agent_info",
     help: "Always 1; labels carry the agent's version.",

@@ -1,7 +1,8 @@
 // The parts of the status report about the repository as a whole: the last verify, the offsite
 // copy's lag, the last restic check. Each adds its problems and returns its section.
 import type { Snapshot } from "../restic/repository.js";
-import type { Problem, StatusInput, StatusReport, StatusThresholds } from "./status-types.js";
+import type { CheckRecord } from "./check-record.js";
+import type { CheckSection, Problem, StatusInput, StatusReport, StatusThresholds } from "./status-types.js";
 
 export const hours = (ms: number) => `${Math.round((ms / 3_600_000) * 10) / 10} h`;
 
@@ -45,9 +46,9 @@ export function offsiteSection(input: StatusInput, data: readonly Snapshot[], t:
   return offsite;
 }
 
-export function checkSection(input: StatusInput, problem: Problem): StatusReport["check"] {
-  const c = input.check;
+export function checkSection(c: CheckRecord | undefined, problem: Problem): CheckSection | undefined {
   if (!c) return undefined;
-  if (!c.ok) problem("WARNING", `the last repository check (${c.finishedAt}) failed: ${c.error ?? "see its log"}`);
+  const which = c.repository === "offsite" ? "offsite repository" : "repository";
+  if (!c.ok) problem("WARNING", `the last ${which} check (${c.finishedAt}) failed: ${c.error ?? "see its log"}`);
   return { lastRun: c.finishedAt, ok: c.ok, damagedPacks: c.damagedPacks, missingPacks: c.missingPacks, affected: c.affected, advice: c.advice };
 }

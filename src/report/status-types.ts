@@ -25,6 +25,8 @@ export interface StatusInput {
   verify: VerifyRecord | undefined;
   /** The last `restic check`, when one left a record. */
   check?: CheckRecord;
+  /** The last `restic check` of the offsite copy (at verify), when one left a record. */
+  offsiteCheck?: CheckRecord;
   /** Absent when no offsite repository is configured. */
   offsite?: { newest: Date | undefined; error?: string };
   /** Why the repository could not be read: then there is no backup to show. */
@@ -42,6 +44,10 @@ export interface TargetStatus {
   databases: { database: string; lastBackup: string; sizeBytes: number }[];
   /** "passed" / "failed" in the last verify, or undefined when it was not verified. */
   verify: "passed" | "failed" | undefined;
+  /** The same for the offsite copy (verify restores one PostgreSQL target a week from it). */
+  offsiteVerify?: "passed" | "failed";
+  /** How long restoring its newest backup took at the last verify: the recovery time a disaster would take. */
+  restoreSeconds?: number;
   /** Found by discovery now, expected by config, or only in the repository's history. */
   source: "discovered" | "expected" | "history";
   level: StatusLevel;
@@ -58,8 +64,18 @@ export interface StatusReport {
   unprotectedVolumes: string[];
   verify: { lastRun: string; ok: boolean; failed: string[] } | undefined;
   offsite: { newest: string | undefined; lagSeconds: number | undefined; error?: string } | undefined;
-  check: { lastRun: string; ok: boolean; damagedPacks: string[]; missingPacks: string[]; affected: string[]; advice: string[] } | undefined;
+  check: CheckSection | undefined;
+  offsiteCheck?: CheckSection;
   /** Every reason the level is not GOOD, most severe first. */
   problems: { level: Exclude<StatusLevel, "GOOD">; message: string }[];
 }
 
+
+export interface CheckSection {
+  lastRun: string;
+  ok: boolean;
+  damagedPacks: string[];
+  missingPacks: string[];
+  affected: string[];
+  advice: string[];
+}

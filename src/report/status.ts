@@ -41,9 +41,13 @@ export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Dat
   }
 
   const verified = new Map<string, boolean>();
+  const offsiteVerified = new Map<string, boolean>();
+  const restoreSeconds = new Map<string, number>();
   for (const r of input.verify?.results ?? []) {
     const k = `${r.kind}/${r.target}`;
-    verified.set(k, (verified.get(k) ?? true) && r.ok);
+    const into = r.repository === "offsite" ? offsiteVerified : verified;
+    into.set(k, (into.get(k) ?? true) && r.ok);
+    if (r.restoreSeconds !== undefined && r.repository !== "offsite") restoreSeconds.set(k, r.restoreSeconds);
   }
 
   const targets: TargetStatus[] = [];
@@ -66,6 +70,8 @@ export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Dat
         .filter(([, s]) => s.tags.database !== undefined)
         .map(([, s]) => ({ database: s.tags.database as string, lastBackup: s.time.toISOString(), sizeBytes: s.totalBytes ?? 0 })),
       verify,
+      ...(offsiteVerified.has(k) ? { offsiteVerify: offsiteVerified.get(k) ? "passed" : "failed" } : {}),
+      ...(restoreSeconds.has(k) ? { restoreSeconds: restoreSeconds.get(k) } : {}),
       source,
       level: "GOOD",
       reasons: [],
@@ -86,10 +92,11 @@ export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Dat
       else if (ageMs > t.warnAfterMs) flag("WARNING", `no backup for ${hours(ageMs)} (warning after ${hours(t.warnAfterMs)})`);
       if (source === "expected" && ageMs !== undefined) {
         missing.push(k);
-        flag("WARNING", "expected by BACKUP_EXPECTED_TARGETS but no labelled container exists now");
+        flag("WARNING", "expected by BACKUP_EXPECTED_TARGETS but not found now");
       }
     }
     if (verify === "failed") flag("WARNING", "the last verify failed");
+    if (status.offsiteVerify === "failed") flag("WARNING", "the last verify of its offsite copy failed");
     targets.push(status);
   }
 
@@ -100,7 +107,8 @@ export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Dat
 
   const verify = verifySection(input, verified, data, t, now, problem);
   const offsite = offsiteSection(input, data, t, problem);
-  const check = checkSection(input, problem);
+  const check = checkSection(input.check, problem);
+  const offsiteCheck = checkSection(input.offsiteCheck, problem);
 
   problems.sort((a, b) => LEVEL_EXIT[b.level] - LEVEL_EXIT[a.level]);
   const level = problems.reduce<StatusLevel>((l, p) => worst(l, p.level), "GOOD");
@@ -120,6 +128,7 @@ export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Dat
     verify,
     offsite,
     check,
+    ...(offsiteCheck ? { offsiteCheck } : {}),
     problems,
   };
 }

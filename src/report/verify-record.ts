@@ -10,25 +10,48 @@ import { KIND } from "../restic/tags.js";
 export const VERIFY_TARGET = "restore-verify";
 
 export interface VerifyTargetResult {
+  /** Absent in records written before offsite verify: the local repository. */
+  repository?: VerifiedRepository;
   kind: string;
   target: string;
   /** "" for the target as a whole. */
   database: string;
   ok: boolean;
+  /** For the target as a whole: how long restoring it took. */
+  restoreSeconds?: number;
 }
 
-/** The per-target verify gauge, as verify's steps see it (the job also records each value). */
+/** Which repository a result is about: the local one, or the offsite copy a disaster restores from. */
+export type VerifiedRepository = "local" | "offsite";
+
+export interface VerifyLabels {
+  repository: VerifiedRepository;
+  kind: string;
+  target: string;
+  database: string;
+}
+
+/** The per-target verify gauges, as verify's steps see them (the job also records each value). */
 export interface VerifyTargetGauge {
-  set(labels: { kind: string; target: string; database: string }, value: number): void;
+  set(labels: VerifyLabels, value: number): void;
+  /** How long restoring the target took (the recovery time a disaster would take). */
+  restored(labels: Omit<VerifyLabels, "database">, seconds: number): void;
 }
 
-/** A gauge that also keeps what it was told, for the record. */
+/** Gauges that also keep what they were told, for the record. */
 export function recordingGauge(inner: VerifyTargetGauge): VerifyTargetGauge & { results(): VerifyTargetResult[] } {
   const results = new Map<string, VerifyTargetResult>();
+  const key = (l: Omit<VerifyLabels, "database"> & { database?: string }) => JSON.stringify([l.repository, l.kind, l.target, l.database ?? ""]);
   return {
     set(labels, value) {
       inner.set(labels, value);
-      results.set(JSON.stringify([labels.kind, labels.target, labels.database]), { ...labels, ok: value === 1 });
+      const known = results.get(key(labels));
+      results.set(key(labels), { ...known, ...labels, ok: value === 1 });
+    },
+    restored(labels, seconds) {
+      inner.restored(labels, seconds);
+      const known = results.get(key(labels));
+      results.set(key(labels), { ...labels, database: "", ok: known?.ok ?? false, ...known, restoreSeconds: seconds });
     },
     results: () => [...results.values()],
   };

@@ -6,10 +6,11 @@ import { checkRepository } from "./check.js";
 import { type ResticEnv, runRestic } from "./command.js";
 import { dumpFile } from "./dump.js";
 import { ResticNoRepositoryError } from "./errors.js";
-import { countSnapshotTree } from "./ls.js";
+import { nodesBelow, withExactTimes } from "./exact-tar.js";
+import { countSnapshotTree, listSnapshot } from "./ls.js";
 import { backupPath } from "./path-backup.js";
 import type { Progress } from "./progress.js";
-import type { DumpStream, Repository, RestoreOptions, StdinUpload } from "./repository.js";
+import type { DumpStream, Repository, RestoreOptions, StdinUpload, TreeDumpStream } from "./repository.js";
 import { restoreSnapshot } from "./restore.js";
 import { parseSnapshots } from "./snapshots.js";
 import { StdinBackup } from "./stdin-backup.js";
@@ -66,7 +67,31 @@ export class ResticCli implements Repository {
   }
 
   dump(snapshotId: string, path: string, signal: AbortSignal): DumpStream {
-    const stream = dumpFile(this.env, snapshotId, path, signal);
+    return this.#dump(snapshotId, path, signal, false);
+  }
+
+  dumpTree(snapshotId: string, path: string, signal: AbortSignal): TreeDumpStream {
+    const archive = this.#dump(snapshotId, path, signal, true);
+    const listing = listSnapshot(this.env, snapshotId, signal);
+    const repacked = withExactTimes(archive.stdout, nodesBelow(listing.stdout, path));
+    const done = (async () => {
+      try {
+        const [result] = await Promise.all([repacked.done, archive.done, listing.done]);
+        return { inexactTimes: result.inexact, firstInexact: result.firstInexact };
+      } catch (error) {
+        listing.stdout.destroy();
+        const [dump] = await Promise.allSettled([archive.done, listing.done]);
+        // A broken stream is the effect: restic's own failure, when there is one, is the cause.
+        const broken = String((error as { code?: unknown }).code ?? "").startsWith("ERR_STREAM");
+        throw broken && dump.status === "rejected" ? dump.reason : error;
+      }
+    })();
+    done.catch(() => undefined);
+    return { stdout: repacked.stdout, done };
+  }
+
+  #dump(snapshotId: string, path: string, signal: AbortSignal, archive: boolean): DumpStream {
+    const stream = dumpFile(this.env, snapshotId, path, signal, archive);
     const done = this.#killSafe(signal, () => stream.done);
     done.catch(() => undefined);
     return { stdout: stream.stdout, done };
@@ -103,13 +128,18 @@ export class ResticCli implements Repository {
     await runRestic(this.env, ["unlock", "--quiet"], signal);
   }
 
-  async ensureInitialised(signal: AbortSignal, like?: Repository): Promise<boolean> {
+  async exists(signal: AbortSignal): Promise<boolean> {
     try {
       await runRestic(this.env, ["cat", "config", "--no-lock", "--quiet"], signal);
-      return false;
+      return true;
     } catch (error) {
-      if (!(error instanceof ResticNoRepositoryError)) throw error;
+      if (error instanceof ResticNoRepositoryError) return false;
+      throw error;
     }
+  }
+
+  async ensureInitialised(signal: AbortSignal, like?: Repository): Promise<boolean> {
+    if (await this.exists(signal)) return false;
     const extra = like ? this.#fromEnv(like) : undefined;
     await runRestic({ ...this.env, extra }, ["init", "--quiet", ...(like ? ["--copy-chunker-params"] : [])], signal);
     return true;

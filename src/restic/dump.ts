@@ -4,8 +4,9 @@ import { type ResticEnv, spawnRestic } from "./command.js";
 import { resticError, stderrSummary } from "./errors.js";
 import type { DumpStream } from "./repository.js";
 
-export function dumpFile(env: ResticEnv, snapshotId: string, path: string, signal: AbortSignal): DumpStream {
-  const child = spawnRestic(env, ["dump", "--quiet", snapshotId, path], signal, {
+export function dumpFile(env: ResticEnv, snapshotId: string, path: string, signal: AbortSignal, archive = false): DumpStream {
+  const args = ["dump", "--quiet", ...(archive ? ["--archive", "tar"] : []), snapshotId, path];
+  const child = spawnRestic(env, args, signal, {
     buffer: { stdout: false, stderr: true },
   });
   const done = (async () => {

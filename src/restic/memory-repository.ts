@@ -5,9 +5,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { Readable, Writable } from "node:stream";
+import tar from "tar-stream";
 import { resticError } from "./errors.js";
 import type {
   DumpStream,
+  TreeDumpStream,
   PathBackupResult,
   Repository,
   RestoreOptions,
@@ -20,7 +22,7 @@ import type {
 import { emptyCount } from "./repository.js";
 import { parseTags } from "./tags.js";
 
-export type Operation = "openStdin" | "backupPath" | "snapshots" | "dump" | "restore" | "countTree" | "forget" | "prune" | "check" | "copyFrom" | "unlock" | "ensureInitialised";
+export type Operation = "openStdin" | "backupPath" | "snapshots" | "dump" | "dumpTree" | "restore" | "countTree" | "forget" | "prune" | "check" | "copyFrom" | "unlock" | "ensureInitialised" | "exists";
 
 type Node = { type: "file"; data: Buffer } | { type: "dir" } | { type: "symlink"; target: string };
 
@@ -159,6 +161,25 @@ export class MemoryRepository implements Repository {
     }
   }
 
+  dumpTree(snapshotId: string, path: string, signal: AbortSignal): TreeDumpStream {
+    const pack = tar.pack();
+    const done = (async () => {
+      this.#enter("dumpTree", `${snapshotId.slice(0, 8)} ${path}`);
+      signal.throwIfAborted();
+      const prefix = path.replace(/^\/+|\/+$/g, "");
+      for (const [rel, node] of this.#below(snapshotId, path)) {
+        const name = `${prefix}/${rel}`;
+        if (node.type === "dir") pack.entry({ name, type: "directory", mode: 0o755 });
+        else if (node.type === "symlink") pack.entry({ name, type: "symlink", linkname: node.target });
+        else pack.entry({ name, mode: 0o644 }, node.data);
+      }
+      pack.finalize();
+      return { inexactTimes: 0 };
+    })();
+    done.catch((error: unknown) => pack.destroy(error as Error));
+    return { stdout: pack as unknown as Readable, done };
+  }
+
   async restore(options: RestoreOptions, signal: AbortSignal): Promise<RestoreSummary> {
     this.#enter("restore", `${options.snapshotId.slice(0, 8)} ${options.target}`);
     signal.throwIfAborted();
@@ -234,6 +255,12 @@ export class MemoryRepository implements Repository {
     return true;
   }
 
+  async exists(signal: AbortSignal): Promise<boolean> {
+    this.#enter("exists", "");
+    signal.throwIfAborted();
+    return this.initialised;
+  }
+
   #enter(op: Operation, arg: string): void {
     this.calls.push(`${op} ${arg}`.trim());
     const failure = this.failures.get(op);
@@ -241,7 +268,7 @@ export class MemoryRepository implements Repository {
       this.failures.delete(op);
       throw failure;
     }
-    if (!this.initialised && op !== "ensureInitialised") throw resticError(op, 10, "Fatal: repository does not exist");
+    if (!this.initialised && op !== "ensureInitialised" && op !== "exists") throw resticError(op, 10, "Fatal: repository does not exist");
   }
 
   #get(id: string): MemorySnapshot {

@@ -57,6 +57,12 @@ export interface DumpStream {
   done: Promise<void>;
 }
 
+export interface TreeDumpStream {
+  stdout: Readable;
+  /** Resolves when the whole tree was sent; rejects with the typed error otherwise. */
+  done: Promise<{ inexactTimes: number; firstInexact?: string }>;
+}
+
 export interface RestoreOptions {
   snapshotId: string;
   /** The path stored in the snapshot whose contents are restored (DIR receives what is below it). */
@@ -75,7 +81,18 @@ export interface RestoreSummary {
   filesDeleted: number;
 }
 
+/** A node's owner, mode and time as a restore must give them back. */
+export interface NodeMeta {
+  uid: number;
+  gid: number;
+  /** Unix permission bits with setuid (0o4000), setgid (0o2000) and sticky (0o1000). */
+  mode: number;
+  mtime: string;
+}
+
 export interface TreeCount {
+  /** The stored path itself (the volume's root directory), when restic listed it. */
+  root?: NodeMeta;
   files: number;
   dirs: number;
   symlinks: number;
@@ -108,8 +125,14 @@ export interface Repository {
   dump(snapshotId: string, path: string, signal: AbortSignal): DumpStream;
   /** The files below a snapshot's stored path, restored into a directory. */
   restore(options: RestoreOptions, signal: AbortSignal): Promise<RestoreSummary>;
-  /** Counts what a snapshot holds strictly below `root` (its stored path). */
+  /** Counts what a snapshot holds strictly below `root` (its stored path), and says what `root` itself is. */
   countTree(snapshotId: string, root: string, signal: AbortSignal): Promise<TreeCount>;
+  /**
+   * Everything below a snapshot's stored path as a tar stream (`restic dump --archive tar`), with
+   * owners, modes, symlinks, extended attributes and exact (nanosecond) times; names in it start with
+   * the path's parts, without a leading "/". `done` says how many entries kept only whole seconds.
+   */
+  dumpTree(snapshotId: string, path: string, signal: AbortSignal): TreeDumpStream;
   /** Forgets exactly these snapshots (never prunes). Unknown ids fail. */
   forget(ids: readonly string[], signal: AbortSignal): Promise<void>;
   /** Removes data no snapshot references. Takes the exclusive lock. */
@@ -130,4 +153,6 @@ export interface Repository {
    * Returns true when it created the repository. Idempotent.
    */
   ensureInitialised(signal: AbortSignal, like?: Repository): Promise<boolean>;
+  /** Whether the repository exists (false only for restic's "no repository"; any other failure rejects). */
+  exists(signal: AbortSignal): Promise<boolean>;
 }

@@ -142,6 +142,8 @@ export interface Kind<T extends Target = Target> {
   readonly title: string;
   /** How something becomes this kind's target, for the warning when nothing does. */
   readonly howToEnable: string;
+  /** Why an expected target is not found, for its error: "no labelled container exists". */
+  readonly whyMissing: string;
   /** The Docker labels this kind reads. */
   readonly labels: readonly string[];
   /** The label that makes a container this kind's target: without it, the kind's other labels do nothing. */

@@ -11,6 +11,7 @@ import type { MeiliApi } from "./meilisearch/client.js";
 import type { MeiliTarget } from "./meilisearch/discover.js";
 import { meilisearchKind } from "./meilisearch/kind.js";
 import { postgresKind } from "./postgres/kind.js";
+import type { Helper } from "./volumes/destination.js";
 import { volumeKind } from "./volumes/kind.js";
 import { VOLUME_LABELS } from "./volumes/labels.js";
 
@@ -20,6 +21,8 @@ export interface KindsDeps {
   hookTimeoutMs: number;
   meilisearch: { apiKey: Secret | undefined; pollIntervalMs: number; timeoutMs: number };
   volumes: { root: string; names: readonly string[] };
+  /** The helper image of restores through the engine (volumes), when there is one. */
+  helper: () => Promise<Helper | undefined>;
   /** Tests reach Meilisearch through their own client. */
   meiliClient?: (target: MeiliTarget) => MeiliApi;
 }

@@ -71,6 +71,11 @@ export class FakeDocker implements Engine, VolumeLister, ContainerControl, Sandb
     return this.containers.find((c) => c.id === idOrName || c.name === idOrName);
   }
 
+  async inspectStarted(idOrName: string): Promise<{ id: string; running: boolean; started: string } | undefined> {
+    const c = await this.inspect(idOrName);
+    return c ? { id: c.id, running: c.running, started: "2026-01-01T00:00:00Z" } : undefined;
+  }
+
   async exec(id: string, cmd: readonly string[], stdout: Writable, options: ExecOptions): Promise<ExecResult> {
     const reply = await this.#answer(id, cmd, options);
     const data = Buffer.from(reply.stdout ?? "");

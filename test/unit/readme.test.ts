@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { VARIABLES } from "../../src/config/schema.js";
 import { JOB_NAMES } from "../../src/core/job.js";
 import { Metrics } from "../../src/report/metrics.js";
+import { RepositoryMetrics } from "../../src/report/repository-metrics.js";
 import { TargetMetrics } from "../../src/report/target-metrics.js";
 
 const readme = readFileSync("README.md", "utf8");
@@ -18,6 +19,10 @@ describe("README", () => {
   it("documents every backup_ metric", async () => {
     const metrics = new Metrics(JOB_NAMES, "test");
     new TargetMetrics(metrics.registry);
+    const repository = new RepositoryMetrics(metrics.registry);
+    repository.checked(true, "local");
+    repository.checked(true, "offsite");
+    repository.offsiteLastSuccess.set(1);
     for (const late of [metrics.verifyLast, metrics.verifySuccess, metrics.verifyDuration]) late.set(1);
     const names = (await metrics.registry.getMetricsAsJSON())
       .map((m) => m.name)

@@ -13,6 +13,8 @@ export interface ExecTarget {
   user: string | undefined;
   /** The stored file's name: exec/<service>/<filename>. */
   filename: string;
+  /** The verify command (backup-agent.exec.verify), when the target has one. */
+  verifyCommand: string | undefined;
   problems: string[];
 }
 
@@ -29,6 +31,10 @@ export function describeExec(container: ContainerInfo): ExecTarget {
       `label ${L.filename} of container ${container.name}: expected a file name of letters, digits, ".", "_", "-"; got "${filename}"`,
     );
   }
+  const verify = labels[L.verify];
+  if (verify !== undefined && verify.trim() === "") {
+    problems.push(`label ${L.verify} of container ${container.name}: expected a command that checks the dump on its stdin (leave it out for none); got "${verify}"`);
+  }
   return {
     kind: KIND.exec,
     name: container.service,
@@ -36,6 +42,7 @@ export function describeExec(container: ContainerInfo): ExecTarget {
     command,
     user,
     filename,
+    verifyCommand: verify?.trim() || undefined,
     problems,
   };
 }

@@ -14,6 +14,7 @@ export function meilisearchKind(deps: MeiliDeps & { hookTimeoutMs: number }): Ki
     name: KIND.meilisearch,
     title: "Meilisearch",
     howToEnable: "no container is labelled backup-agent.meilisearch=true: no search index was snapshotted",
+    whyMissing: "no labelled container exists",
     labels: Object.values(MEILISEARCH_LABELS),
     enabledBy: MEILISEARCH_LABELS.enable,
     describe: describeMeiliTarget,

@@ -20,8 +20,30 @@ export interface PostgresTarget {
   /** pg_dump --compress value: 0-9, or on PostgreSQL 16+ e.g. zstd:3 or lz4. */
   compress: string;
   globals: boolean;
+  /** The user's checks of restored databases (backup-agent.postgres.verify-sql). */
+  checks: SqlCheck[];
   /** Label problems: the target fails with these instead of guessing. */
   problems: string[];
+}
+
+/** One check: a query run in a restored database that must answer one row of true. */
+export interface SqlCheck {
+  database: string;
+  sql: string;
+}
+
+/** `appdb: SELECT count(*) > 0 FROM users; shop: SELECT …` as checks, or the parts that are not checks. */
+export function parseChecks(text: string | undefined): { checks: SqlCheck[]; bad: string[] } {
+  const checks: SqlCheck[] = [];
+  const bad: string[] = [];
+  for (const part of (text ?? "").split(/;|\n/).map((p) => p.trim()).filter(Boolean)) {
+    const colon = part.indexOf(":");
+    const database = colon > 0 ? part.slice(0, colon).trim() : "";
+    const sql = colon > 0 ? part.slice(colon + 1).trim() : "";
+    if (database && sql) checks.push({ database, sql });
+    else bad.push(part);
+  }
+  return { checks, bad };
 }
 
 const COMPRESS = /^(?:[0-9]|(?:gzip|lz4|zstd|none)(?::\d{1,2})?)$/;
@@ -46,6 +68,10 @@ export function describePostgres(container: ContainerInfo): PostgresTarget {
   if (passwordLabel !== undefined && container.env[passwordLabel] === undefined) {
     problems.push(`label ${L.passwordEnv} of container ${container.name}: expected the name of a variable in the container's environment; got "${passwordLabel}", which the container does not have`);
   }
+  const { checks, bad } = parseChecks(labels[L.verifySql]);
+  for (const part of bad) {
+    problems.push(`label ${L.verifySql} of container ${container.name}: expected checks such as "appdb: SELECT count(*) > 0 FROM users"; got "${part}"`);
+  }
   const include = labelList(labels[L.databases]);
   if (include?.length === 0) problems.push(`label ${L.databases} of container ${container.name}: expected a comma list of databases; got "${labels[L.databases]}" (leave it out for every database)`);
   return {
@@ -59,6 +85,7 @@ export function describePostgres(container: ContainerInfo): PostgresTarget {
     exclude: labelList(labels[L.exclude]) ?? [],
     compress,
     globals: globalsLabel !== "false",
+    checks,
     problems,
   };
 }

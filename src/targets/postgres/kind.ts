@@ -26,6 +26,7 @@ export function postgresKind(deps: PostgresKindDeps): Kind<PostgresTarget> {
     name: KIND.postgres,
     title: "PostgreSQL",
     howToEnable: "no container is labelled backup-agent.postgres=true: no database was backed up",
+    whyMissing: "no labelled container exists",
     labels: Object.values(POSTGRES_LABELS),
     enabledBy: POSTGRES_LABELS.enable,
     describe: describePostgresTarget,

@@ -7,4 +7,9 @@ export const POSTGRES_LABELS = {
   exclude: "backup-agent.postgres.exclude",
   compress: "backup-agent.postgres.compress",
   globals: "backup-agent.postgres.globals",
+  /**
+   * Checks run at verify against each restored database: `database: SELECT …`, one per line or
+   * separated by ";", each answering one row of true.
+   */
+  verifySql: "backup-agent.postgres.verify-sql",
 } as const;

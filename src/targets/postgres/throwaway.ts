@@ -1,10 +1,9 @@
 // A throwaway PostgreSQL server for restore-verify: the source container's own image, no network,
 // data on tmpfs, a random superuser password, labelled with the run id so a later start can reap it.
 import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import { BackupError } from "../../core/errors.js";
 import type { Engine } from "../../docker/engine.js";
-import { OWNER_LABEL, type Sandbox, THROWAWAY_LABEL, VERIFY_RUN_LABEL } from "../../docker/sandbox.js";
+import { ROLE_LABEL, type Sandbox, VERIFY_RUN_LABEL } from "../../docker/sandbox.js";
 
 export const VERIFY_USER = "backup_agent_verify";
 const READY_TIMEOUT_MS = 120_000;
@@ -37,9 +36,8 @@ export async function startThrowaway(
         "PGDATA=/var/lib/postgresql/data",
       ],
       labels: {
-        [THROWAWAY_LABEL]: "true",
         [VERIFY_RUN_LABEL]: runId,
-        [OWNER_LABEL]: `${hostname()}:${process.pid}`,
+        [ROLE_LABEL]: "verify",
         "backup-agent.verify.target": target,
       },
       tmpfs: { "/var/lib/postgresql/data": "rw", "/var/run/postgresql": "rw" },

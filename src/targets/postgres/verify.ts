@@ -12,7 +12,7 @@ import { checksumProblem, proveRecorded, readChecked } from "../checked-stream.j
 import type { KindRun, VerifyPart } from "../kind.js";
 import { type ManifestFile, readManifest } from "../manifest.js";
 import { describePostgresTarget } from "./backup.js";
-import type { PostgresTarget } from "./discover.js";
+import type { PostgresTarget, SqlCheck } from "./discover.js";
 import { COUNT_ROWS_SQL, compareRowCounts, parseRowCounts } from "./rowcounts.js";
 import { quoteIdent } from "./sql.js";
 import { startThrowaway, type Throwaway, waitReady } from "./throwaway.js";
@@ -28,6 +28,7 @@ async function verifyDatabase(
   box: Throwaway,
   snapshots: readonly Snapshot[],
   file: ManifestFile,
+  checks: readonly SqlCheck[],
   run: KindRun,
 ): Promise<string | undefined> {
   const database = file.database ?? "";
@@ -48,14 +49,31 @@ async function verifyDatabase(
   if (mismatch) return mismatch;
   if (checked.consumeError) return `restore failed: ${(checked.consumeError as Error).message}`;
   if (restoreError) return `the dump does not restore: ${restoreError}`;
-  if (!file.tables) {
+  const problems: string[] = [];
+  if (file.tables) {
+    const restored = parseRowCounts(await psql(COUNT_ROWS_SQL, database));
+    run.log.info({ database, tables: Object.keys(restored).length }, `${database} restored and counted`);
+    problems.push(...compareRowCounts(file.tables, restored));
+  } else {
     run.log.warn({ database }, `no row counts were recorded for ${database}: only the restore itself was checked`);
-    return undefined;
   }
-  const restored = parseRowCounts(await psql(COUNT_ROWS_SQL, database));
-  run.log.info({ database, tables: Object.keys(restored).length }, `${database} restored and counted`);
-  const problems = compareRowCounts(file.tables, restored);
+  problems.push(...(await runChecks(psql, checks, database)));
   return problems.length ? problems.join("; ") : undefined;
+}
+
+/** The user's checks of one restored database; one problem per check that does not answer true. */
+async function runChecks(psql: (sql: string, db: string) => Promise<string[]>, checks: readonly SqlCheck[], database: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const check of checks.filter((c) => c.database === database)) {
+    const named = `check "${check.database}: ${check.sql}"`;
+    try {
+      const answer = await psql(check.sql, database);
+      if (answer.length !== 1 || !["t", "true"].includes(answer[0] as string)) problems.push(`${named} answered ${JSON.stringify(answer.join(" | ").slice(0, 200))}, not true`);
+    } catch (error) {
+      problems.push(`${named} failed: ${(error as Error).message}`);
+    }
+  }
+  return problems;
 }
 
 /**
@@ -108,7 +126,7 @@ export async function verifyPostgres(
       try {
         problem =
           file.kind === KIND.postgres
-            ? await verifyDatabase(deps, box, snapshots, file, { ...run, log })
+            ? await verifyDatabase(deps, box, snapshots, file, target.checks, { ...run, log })
             : await proveRecorded(run.repository, snapshots, file, run.signal);
       } catch (error) {
         if (run.signal.aborted) throw error;
@@ -117,6 +135,13 @@ export async function verifyPostgres(
       parts.push({ database, what: database ? `database "${database}"` : "globals", ok: problem === undefined, problem });
       if (problem) log.error({ database, problem }, `verify of ${database || "globals"} failed`);
       else log.info({ database, bytes: file.size }, `verified ${database || "globals"}`);
+    }
+    // A check of a database the backup does not hold would otherwise never run: it fails, loudly.
+    const held = new Set(manifest.files.flatMap((f) => (f.database ? [f.database] : [])));
+    for (const check of target.checks.filter((c) => !held.has(c.database))) {
+      const problem = `check "${check.database}: ${check.sql}" names a database the backup does not hold`;
+      parts.push({ database: check.database, what: `database "${check.database}"`, ok: false, problem });
+      log.error({ database: check.database, problem }, problem);
     }
   }, removeBox);
   return parts;

@@ -1,6 +1,6 @@
 // Restore of volumes: a snapshot into a new or empty directory, or into the live volume, replacing its
 // contents exactly while the containers that use it (and those labelled to stop) are stopped.
-import { mkdir, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BackupError, UsageError } from "../../core/errors.js";
 import type { ContainerControl, Engine } from "../../docker/engine.js";
@@ -10,18 +10,21 @@ import { KIND } from "../../restic/tags.js";
 import { NoBackupError, type RestorePlan, type RestoreRequest, type RestoreRun } from "../kind.js";
 import type { VolumeTarget } from "./discover.js";
 import { VOLUME_LABELS } from "./labels.js";
-import { writableVolumeDir } from "./live-restore.js";
+import { type Destination, dirDestination, type Helper, liveDestination, restoreInto } from "./destination.js";
+import type { EngineRestoreDeps } from "./engine-restore.js";
 import { withStopped } from "./stop-restart.js";
 
-export interface VolumeRestoreDeps {
+export interface VolumeRestoreDeps extends EngineRestoreDeps {
   engine: Engine & ContainerControl;
   root: string;
+  /** The helper image restores through the engine use, when there is one (see destination.ts). */
+  helper: () => Promise<Helper | undefined>;
 }
 
 interface Detail {
   snapshot: Snapshot;
-  /** Where the files go: a new or empty directory, or the live volume's real directory. */
-  dir: string;
+  /** Where the files go: a new or empty directory, or the live volume. */
+  dest: Destination;
   live: boolean;
   /** Running containers to stop while a live volume is replaced. */
   toStop: { id: string; name: string }[];
@@ -70,37 +73,30 @@ export async function planVolumeRestore(
     });
     // Careful by design: never merge into or overwrite a directory that already holds something.
     if (entries.length > 0) throw new UsageError(`restore: ${dir} is not empty; give a new or empty directory to --to`);
-    const detail: Detail = { snapshot, dir, live: false, toStop: [] };
-    return { ...base, lines: [`Restore volume "${request.name}" from ${label} into ${dir}`], live: false, detail };
+    const dest = dirDestination(await deps.helper(), dir);
+    const detail: Detail = { snapshot, dest, live: false, toStop: [] };
+    return { ...base, lines: [`Restore volume "${request.name}" from ${label} into ${dir}${via(dest)}`], live: false, detail };
   }
-  const path = target?.path ?? join(deps.root, request.name);
-  // A missing or read-only mount fails here, before anything is asked, stopped or touched.
-  const dir = await writableVolumeDir(request.name, path);
+  const dest = await liveDestination(await deps.helper(), request.name, target?.path ?? join(deps.root, request.name));
   const toStop = await containersToStop(deps.engine, run.scope.project, request.name);
   const lines = [
-    `Live volume "${request.name}" (${path}) from ${label}: its contents are replaced exactly (files added since are removed).`,
+    `Live volume "${request.name}" (${dest.shown}) from ${label}: its contents are replaced exactly (files added since are removed)${via(dest)}.`,
     toStop.length ? `Stopped during the restore, then started again: ${toStop.map((c) => c.name).join(", ")}` : "No running container uses it.",
   ];
-  const detail: Detail = { snapshot, dir, live: true, toStop };
+  const detail: Detail = { snapshot, dest, live: true, toStop };
   return { ...base, lines, live: true, detail };
 }
 
 export async function applyVolumeRestore(deps: VolumeRestoreDeps, plans: readonly RestorePlan[], run: RestoreRun): Promise<void> {
   const items = plans.map((p) => ({ name: p.name, ...(p.detail as Detail) }));
   const restoreOne = async (item: (typeof items)[number]) => {
-    if (!item.live) await mkdir(item.dir, { recursive: true });
-    const s = await run.repository
-      .restore(
-        { snapshotId: item.snapshot.id, path: item.snapshot.paths[0] as string, target: item.dir, exact: item.live, onProgress: run.progress(item.name) },
-        run.signal,
-      )
-      .catch((error: unknown) => {
-        throw new BackupError(`volume "${item.name}": restore failed`, { target: item.name, cause: error });
-      });
+    const s = await restoreInto(deps, item.dest, { name: item.name, snapshot: item.snapshot, exact: item.live }, run).catch((error: unknown) => {
+      throw new BackupError(`volume "${item.name}": restore failed`, { target: item.name, cause: error });
+    });
     run.say(
       item.live
-        ? `restored volume ${item.name} (${s.filesRestored} files, ${s.bytesRestored} bytes; ${s.filesDeleted} removed)`
-        : `restored volume ${item.name} into ${item.dir} (${s.filesRestored} files, ${s.bytesRestored} bytes)`,
+        ? `restored volume ${item.name} (${s.filesRestored} files, ${s.bytesRestored} bytes)`
+        : `restored volume ${item.name} into ${item.dest.shown} (${s.filesRestored} files, ${s.bytesRestored} bytes)`,
     );
   };
   for (const item of items.filter((i) => !i.live)) await restoreOne(item);
@@ -110,4 +106,9 @@ export async function applyVolumeRestore(deps: VolumeRestoreDeps, plans: readonl
   await withStopped(deps.engine, [...toStop.values()], run, "the restore", async () => {
     for (const item of live) await restoreOne(item);
   });
+}
+
+/** How the files are written, for the plan. */
+function via(dest: Destination): string {
+  return dest.via === "engine" ? `, through a helper container of ${dest.image} that gives every file back its owner` : "";
 }

@@ -8,6 +8,7 @@ describe("restore arguments", () => {
       volume: "shop_uploads",
       to: "/tmp/x",
       intoVolume: false,
+      from: "local",
       yes: false,
     });
     expect(
@@ -17,6 +18,7 @@ describe("restore arguments", () => {
       volume: "shop_uploads",
       intoVolume: true,
       at: new Date("2026-05-01T03:00:00Z"),
+      from: "local",
       yes: true,
     });
   });
@@ -26,11 +28,12 @@ describe("restore arguments", () => {
     expect(parseRestoreArgs(["volume", "v", "--to", "/x", "--into-volume"])).toContain("exactly one of");
   });
 
-  it("parses restore all --at, also without the word all, and requires --at", () => {
+  it("parses restore all, at a time or the newest of each target, from either repository", () => {
     const at = new Date("2026-05-01T03:00:00Z");
-    expect(parseRestoreArgs(["all", "--at", "2026-05-01T03:00:00Z", "--yes"])).toEqual({ kind: "all", at, yes: true });
-    expect(parseRestoreArgs(["--at", "2026-05-01T03:00:00Z"])).toEqual({ kind: "all", at, yes: false });
-    expect(parseRestoreArgs(["all"])).toContain("--at TIME is required");
+    expect(parseRestoreArgs(["all", "--at", "2026-05-01T03:00:00Z", "--yes"])).toEqual({ kind: "all", at, from: "local", yes: true });
+    expect(parseRestoreArgs(["--at", "2026-05-01T03:00:00Z"])).toEqual({ kind: "all", at, from: "local", yes: false });
+    expect(parseRestoreArgs(["all", "--from", "offsite", "--yes"])).toEqual({ kind: "all", at: undefined, from: "offsite", yes: true });
+    expect(parseRestoreArgs(["all", "--from", "usb-stick"])).toBe('restore: --from expects local or offsite; got "usb-stick"');
     expect(parseRestoreArgs(["all", "--at", "yesterday"])).toContain('got "yesterday"');
   });
 
@@ -40,6 +43,7 @@ describe("restore arguments", () => {
       service: "db",
       database: "shop",
       snapshot: "abcdef12",
+      from: "local",
       yes: false,
     });
     expect(parseRestoreArgs(["postgres", "db", "--to", "/x"])).toBe('restore: unexpected argument "--to"');
@@ -59,6 +63,7 @@ describe("parseRestoreArgs", () => {
       service: "db",
       database: "app",
       at: new Date("2026-05-01T03:00:00Z"),
+      from: "local",
       yes: true,
     });
   });

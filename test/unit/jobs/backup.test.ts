@@ -115,11 +115,11 @@ describe("the backup job", () => {
     const docker = new FakeDocker([empty, typo], () => ({ exitCode: 0, stdout: "" }));
     const deps = fakeJobDeps(docker, { expected: ["volume/data"] });
     const root = mkdtempSync(join(tmpdir(), "backup-agent-volumes-"));
-    const kinds = [...deps.kinds, volumeKind({ engine: docker, volumes: { root, names: [] }, hookTimeoutMs: 5_000 })];
+    const kinds = [...deps.kinds, volumeKind({ engine: docker, sandbox: docker, helper: async () => undefined, volumes: { root, names: [] }, hookTimeoutMs: 5_000 })];
     const error = await backupJob({ ...deps, kinds }).run(runContext("backup")).catch((e: unknown) => e);
 
     const text = renderError(error);
-    expect(text).toContain('volume "data" is expected but no labelled container exists');
+    expect(text).toContain('volume "data" is expected but no volume of that name is mounted under ');
     expect(text).toContain('exec target "empty": the dump command exited 0 but wrote nothing to stdout');
     expect(text).toContain('a label would do nothing: container shop-typo-1: label backup-agent.postgress="true": not a label backup-agent knows (did you mean backup-agent.postgres?)');
     expect(deps.repository.stored).toEqual([]);

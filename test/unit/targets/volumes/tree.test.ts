@@ -15,7 +15,7 @@ const LISTING = [
   JSON.stringify({ id: "3e754d02", paths: ["/var/lib/docker/volumes/v/_data"], message_type: "snapshot" }),
   node("dir", "/var"),
   node("dir", "/var/lib/docker/volumes/v"),
-  node("dir", "/var/lib/docker/volumes/v/_data"),
+  JSON.stringify({ name: "_data", type: "dir", path: "/var/lib/docker/volumes/v/_data", uid: 472, gid: 999, mode: 2148532712, mtime: "2026-05-01T03:00:00Z", message_type: "node", struct_type: "node" }),
   node("file", "/var/lib/docker/volumes/v/_data/a.txt", 6),
   node("dir", "/var/lib/docker/volumes/v/_data/nested"),
   node("file", "/var/lib/docker/volumes/v/_data/nested/b.bin", 1000),
@@ -28,7 +28,13 @@ describe("volume verify counts", () => {
   it("counts only what lies strictly below the stored path", () => {
     const count = emptyCount();
     for (const line of LISTING) countNode(count, line, "/var/lib/docker/volumes/v/_data");
-    expect(count).toEqual({ files: 3, dirs: 1, symlinks: 1, other: 0, bytes: 1006 });
+    expect(count).toEqual({ files: 3, dirs: 1, symlinks: 1, other: 0, bytes: 1006, root: expect.anything() });
+  });
+
+  it("keeps the stored path's own owner, mode (sticky bit included) and time, for a restore to give back", () => {
+    const count = emptyCount();
+    for (const line of LISTING) countNode(count, line, "/var/lib/docker/volumes/v/_data");
+    expect(count.root).toEqual({ uid: 472, gid: 999, mode: 0o1750, mtime: "2026-05-01T03:00:00Z" });
   });
 
   it("counts a restored directory the same way, and names every difference", async () => {
