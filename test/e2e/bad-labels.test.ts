@@ -116,12 +116,12 @@ const CASES: [string, Where[], (n: typeof on) => string][] = [
   ["an empty list of databases", ["plan", "run"], (n) => `label backup-agent.postgres.databases of container ${n("db")}: expected a comma list of databases; got "" (leave it out for every database)`],
   ["a volume's switch of yes", ["plan", "run"], (n) => `volume ${n("v1")}: label backup-agent.exclude="yes": expected true or false`],
   ["a misspelt volume label", ["plan", "run"], (n) => `volume ${n("v2")}: label backup-agent.exlude="true": not a label backup-agent knows (did you mean backup-agent.exclude?)`],
-  ["an expected volume that is missing", ["plan"], () => "expected target volume/e2e-missing-volume has no labelled container"],
-  ["an expected exec target that is missing", ["plan"], () => "expected target exec/missing-exec has no labelled container"],
+  ["an expected volume that is missing", ["plan"], () => "expected target volume/e2e-missing-volume is not found: no volume of that name is mounted under "],
+  ["an expected exec target that is missing", ["plan"], () => "expected target exec/missing-exec is not found: no labelled container exists"],
 ];
 
 const RUN_TIME: [string, (n: typeof on) => string | RegExp][] = [
-  ["an expected volume that is missing fails the run", () => 'volume "e2e-missing-volume" is expected but no labelled container exists'],
+  ["an expected volume that is missing fails the run", () => 'volume "e2e-missing-volume" is expected but no volume of that name is mounted under '],
   ["an expected exec target that is missing fails the run", () => 'exec target "missing-exec" is expected but no labelled container exists'],
   ["a container removed between discovery and exec", (n) => `exec target "z-gone": container ${n("z-gone")} no longer exists`],
   ["a dump command that writes nothing", () => 'exec target "empty": the dump command exited 0 but wrote nothing to stdout'],

@@ -2,64 +2,24 @@
 // `backup` profile of the example stack, backs it up on its schedule, serves /metrics to a real
 // Prometheus, and (in the socket-proxy variant) reaches Docker only through the proxy's allow-list.
 import { randomBytes } from "node:crypto";
-import { chownSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  AGENT_IMAGE,
-  ComposeProject,
-  DEBIAN_BASE,
-  ensureAgentImage,
-  ensureProxyImage,
-  PROXY_IMAGE,
-} from "./support/compose.js";
+import { AGENT_UID, agentProject, type ComposeProject, ensureAgentImage, ensureProxyImage } from "./support/compose.js";
 import { metricValue, scrape } from "./support/prometheus.js";
 import { freePort } from "./support/daemon.js";
 import { PG_IMAGES } from "./support/docker.js";
-import { ensureMeiliDoubleImage, MEILI_DOUBLE_IMAGE } from "./support/meili.js";
+import { ensureMeiliDoubleImage } from "./support/meili.js";
 
-const AGENT_UID = 10001;
 const work = mkdtempSync(join(tmpdir(), "backup-agent-e2e-compose-"));
 const started: ComposeProject[] = [];
 
 /** A project of the example stack plus the agent, on local images, with its settings under `work`. */
 function newProject(kind: string, files: string[]): ComposeProject {
-  const name = `ba-e2e-${kind}-${randomBytes(3).toString("hex")}`;
-  const dir = join(work, name);
-  mkdirSync(dir);
-  const envFile = join(dir, "agent.env");
-  writeFileSync(
-    envFile,
-    [
-      "RESTIC_REPOSITORY=/repository",
-      "RESTIC_PASSWORD_FILE=/run/secrets/restic-password",
-      "BACKUP_EXPECTED_TARGETS=postgres/db,meilisearch/meilisearch",
-      "BACKUP_MEILI_POLL_INTERVAL=1s",
-      "BACKUP_LOG_FORMAT=json",
-      "",
-    ].join("\n"),
-  );
-  // The secret is a bind mount: readable by the agent's uid, by no one else.
-  const password = join(dir, "restic-password");
-  writeFileSync(password, `${randomBytes(24).toString("base64")}\n`, { mode: 0o400 });
-  chownSync(password, AGENT_UID, AGENT_UID);
-  const crontab = join(dir, "crontab");
-  writeFileSync(crontab, "# every ten seconds\n*/10 * * * * * backup\n", { mode: 0o644 });
-  const project = new ComposeProject(name, files, {
-    AGENT_IMAGE,
-    SOCKET_PROXY_IMAGE: PROXY_IMAGE,
-    BASE_IMAGE: "backup-agent-test/node:22",
-    DEBIAN_IMAGE: DEBIAN_BASE,
-    POSTGRES_IMAGE: PG_IMAGES[17],
-    MEILI_IMAGE: MEILI_DOUBLE_IMAGE,
-    APP_IMAGE: DEBIAN_BASE,
-    AGENT_ENV_FILE: envFile,
-    AGENT_CRONTAB: crontab,
-    RESTIC_PASSWORD_HOST_FILE: password,
-    AGENT_METRICS_PUBLISH: "127.0.0.1:",
-    DOCKER_GID: String(statSync("/var/run/docker.sock").gid),
+  const project = agentProject(work, kind, files, {
+    settings: ["BACKUP_EXPECTED_TARGETS=postgres/db,meilisearch/meilisearch", "BACKUP_MEILI_POLL_INTERVAL=1s", "BACKUP_LOG_FORMAT=json"],
   });
   started.push(project);
   return project;

@@ -1,36 +1,15 @@
 // MariaDB (Debian's package, in a locally built image) backed up by a labelled exec dump and restored
 // into a fresh server with its rows intact.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { AgentProcess, baseEnv } from "./support/daemon.js";
 import { docker, E2E_LABEL, removeTestContainers, uniqueName } from "./support/docker.js";
+import { ensureMariadbImage, MARIADB_IMAGE } from "./support/mariadb.js";
 import { newRepo, snapshots } from "./support/restic.js";
 
-const IMAGE = "backup-agent-test/mariadb:trixie";
-const CONTEXT = join(import.meta.dirname, "../fixtures/mariadb");
-const HASH_LABEL = "org.backup-agent.bench.hash";
+const IMAGE = MARIADB_IMAGE;
 const PASSWORD = "maria-root-password";
-
-/** Builds the image from Debian's archive unless one built from the same files exists. */
-async function ensureImage(): Promise<void> {
-  const hash = createHash("sha256")
-    .update(readFileSync(join(CONTEXT, "Dockerfile")))
-    .update(readFileSync(join(CONTEXT, "entrypoint.sh")))
-    .digest("hex")
-    .slice(0, 16);
-  const current = await execa("docker", ["image", "inspect", "-f", `{{ index .Config.Labels "${HASH_LABEL}" }}`, IMAGE], {
-    reject: false,
-  });
-  if (current.exitCode === 0 && current.stdout.trim() === hash) return;
-  const build = await execa("docker", ["build", "-q", "--label", `${HASH_LABEL}=${hash}`, "-t", IMAGE, CONTEXT], {
-    reject: false,
-    env: { DOCKER_BUILDKIT: "0" },
-  });
-  if (build.exitCode !== 0) throw new Error(`docker build ${IMAGE} failed: ${build.stderr}`);
-}
 
 async function startMariadb(project: string, labels: Record<string, string>) {
   const name = uniqueName(`${project}-db`);
@@ -55,7 +34,7 @@ afterAll(async () => {
 
 describe("MariaDB by exec dump", () => {
   it("backs up a MariaDB server with a labelled mariadb-dump and restores it with its rows intact", async () => {
-    await ensureImage();
+    await ensureMariadbImage();
     const project = `e2e-maria-${createHash("sha1").update(String(Date.now())).digest("hex").slice(0, 6)}`;
     const source = await startMariadb(project, {
       "backup-agent.exec.command": 'mariadb-dump -uroot -p"$MARIADB_ROOT_PASSWORD" --single-transaction --databases shop',

@@ -47,7 +47,7 @@ export const CLI_CASES: Record<string, BadInput[]> = {
     usage("restore with both --snapshot and --at", ["restore", "postgres", "db", "--snapshot", "abcd1234", "--at", "2026-05-01T03:00:00Z"], "restore: give --snapshot or --at, not both"),
     usage("restore volume without a destination", ["restore", "volume", "v"], "restore volume: give exactly one of --to DIR"),
     usage("restore volume with two destinations", ["restore", "volume", "v", "--to", "/tmp/x", "--into-volume"], "give exactly one of"),
-    usage("restore all without --at", ["restore", "all", "--yes"], "restore all: --at TIME is required"),
+    usage("restore --from a repository that does not exist", ["restore", "all", "--from", "usb-stick", "--yes"], "restore: --from expects local or offsite", 'got "usb-stick"'),
     usage("restore postgres with a volume's flag", ["restore", "postgres", "db", "--to", "/x"], 'restore: unexpected argument "--to"'),
     usage("restore --database without a value", ["restore", "postgres", "db", "--database"], "restore: --database needs a value"),
   ],

@@ -1,9 +1,11 @@
 // The agent's image and the socket proxy's, built from the repository's Dockerfiles on the local bases
 // (cached by a content-hash label), and Compose projects of compose/docker-compose.yml run by tests.
-import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { execa } from "execa";
+import { PG_IMAGES } from "./docker.js";
+import { MEILI_DOUBLE_IMAGE } from "./meili.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const HASH_LABEL = "org.backup-agent.bench.hash";
@@ -93,18 +95,24 @@ export class ComposeProject {
     readonly env: Record<string, string>,
   ) {}
 
-  async compose(args: string[], options: { reject?: boolean; timeout?: number } = {}) {
-    const fileArgs = this.files.flatMap((f) => ["-f", join(ROOT, f)]);
-    const result = await execa("docker", ["compose", "-p", this.name, ...fileArgs, "--profile", "backup", ...args], {
-      reject: false,
-      cwd: ROOT,
-      env: { ...this.env, DOCKER_BUILDKIT: "0" },
-      timeout: options.timeout ?? 300_000,
-    });
+  async compose(args: string[], options: { reject?: boolean; timeout?: number; input?: string } = {}) {
+    const result = await this.start(args, options);
     if (options.reject !== false && result.exitCode !== 0) {
       throw new Error(`docker compose ${args.join(" ")} exited ${result.exitCode}:\n${result.stdout}\n${result.stderr}`);
     }
     return result;
+  }
+
+  /** Starts `docker compose …` without waiting for it (a one-off run a test kills, say). */
+  start(args: string[], options: { timeout?: number; input?: string } = {}) {
+    const fileArgs = this.files.flatMap((f) => ["-f", join(ROOT, f)]);
+    return execa("docker", ["compose", "-p", this.name, ...fileArgs, "--profile", "backup", ...args], {
+      reject: false,
+      cwd: ROOT,
+      env: { ...this.env, DOCKER_BUILDKIT: "0" },
+      timeout: options.timeout ?? 300_000,
+      ...(options.input === undefined ? {} : { input: options.input }),
+    });
   }
 
   /** The host address of a service's published port, e.g. "127.0.0.1:49153". */
@@ -116,4 +124,53 @@ export class ComposeProject {
   async down(): Promise<void> {
     await this.compose(["down", "--volumes", "--remove-orphans", "--timeout", "10"], { reject: false });
   }
+}
+
+/** The uid the agent's image runs as. */
+export const AGENT_UID = 10001;
+
+/** A secret file as the README says to make one: readable by the agent's uid, by no one else. */
+export function agentSecret(path: string, value = randomBytes(24).toString("base64")): string {
+  writeFileSync(path, `${value}\n`, { mode: 0o400 });
+  chownSync(path, AGENT_UID, AGENT_UID);
+  return path;
+}
+
+export interface AgentProjectOptions {
+  /** Lines of the agent's env file after the repository's. */
+  settings: string[];
+  /** The agent's crontab (the schedule the profile's daemon runs). */
+  crontab?: string;
+  /** Compose variables beyond the example stack's. */
+  vars?: Record<string, string>;
+}
+
+/**
+ * A project of compose/docker-compose.yml (plus `files`) on this machine's local images, with the
+ * agent's env file, crontab and repository password under `<work>/<name>`, as the README sets them up.
+ */
+export function agentProject(work: string, kind: string, files: string[], options: AgentProjectOptions): ComposeProject & { dir: string } {
+  const name = `ba-e2e-${kind}-${randomBytes(3).toString("hex")}`;
+  const dir = join(work, name);
+  mkdirSync(dir);
+  const envFile = join(dir, "agent.env");
+  writeFileSync(envFile, ["RESTIC_REPOSITORY=/repository", "RESTIC_PASSWORD_FILE=/run/secrets/restic-password", ...options.settings, ""].join("\n"));
+  const crontab = join(dir, "crontab");
+  writeFileSync(crontab, options.crontab ?? "# every ten seconds\n*/10 * * * * * backup\n", { mode: 0o644 });
+  const project = new ComposeProject(name, files, {
+    AGENT_IMAGE,
+    SOCKET_PROXY_IMAGE: PROXY_IMAGE,
+    BASE_IMAGE: NODE_BASE,
+    DEBIAN_IMAGE: DEBIAN_BASE,
+    POSTGRES_IMAGE: PG_IMAGES[17],
+    MEILI_IMAGE: MEILI_DOUBLE_IMAGE,
+    APP_IMAGE: DEBIAN_BASE,
+    AGENT_ENV_FILE: envFile,
+    AGENT_CRONTAB: crontab,
+    RESTIC_PASSWORD_HOST_FILE: agentSecret(join(dir, "restic-password")),
+    AGENT_METRICS_PUBLISH: "127.0.0.1:",
+    DOCKER_GID: String(statSync("/var/run/docker.sock").gid),
+    ...options.vars,
+  });
+  return Object.assign(project, { dir });
 }
