@@ -73,6 +73,7 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
     checkSubset: config.targets.checkSubset,
     retention: config.retention,
     volumesRoot: config.volumes.root,
+    walMaxRetained: config.targets.walMaxRetained,
   };
   const jobs = buildJobs(deps);
   const checks = Object.fromEntries(JOB_NAMES.map((j) => [j, config.jobs[j].healthcheck])) as Record<JobName, (typeof config.jobs)[JobName]["healthcheck"]>;

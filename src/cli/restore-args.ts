@@ -1,4 +1,4 @@
-// Parses `restore postgres <service> [--database D] [--snapshot ID | --at TIME] [--from R] [--yes]`,
+// Parses `restore postgres <service> [--database D] [--snapshot ID | --at TIME] [--to-container NAME] [--from R] [--yes]`,
 // `restore volume <name> [--snapshot ID | --at TIME] (--to DIR | --into-volume) [--from R] [--yes]` and
 // `restore all [--at TIME] [--from R] [--yes]` (also `restore --at TIME …`); R is local or offsite.
 
@@ -11,6 +11,8 @@ export interface PostgresRestoreArgs {
   database?: string;
   snapshot?: string;
   at?: Date;
+  /** Point-in-time recovery into a new container of this name (a target with PITR). */
+  toContainer?: string;
   from: RestoreSource;
   yes: boolean;
 }
@@ -45,6 +47,7 @@ interface Flags {
   snapshot?: string;
   at?: Date;
   to?: string;
+  toContainer?: string;
   intoVolume: boolean;
 }
 
@@ -94,6 +97,11 @@ function parseFlags(rest: readonly string[], allowed: readonly string[], now: Da
       else if (flag === "--database") out.database = value();
       else if (flag === "--snapshot") out.snapshot = value();
       else if (flag === "--to") out.to = value();
+      else if (flag === "--to-container") {
+        const name = value();
+        if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) return `restore: --to-container expects a container name (letters, digits, _ . -); got "${name}"`;
+        out.toContainer = name;
+      }
       else if (flag === "--from") {
         const from = value();
         if (from !== "local" && from !== "offsite") return `restore: --from expects local or offsite; got "${from}"`;
@@ -123,7 +131,7 @@ export function parseRestoreArgs(args: readonly string[], now = new Date()): Res
   }
   if (kind === "postgres") {
     if (!name || name.startsWith("-")) return "restore postgres: the service name is missing";
-    const flags = parseFlags(rest, ["--yes", "--database", "--snapshot", "--at", "--from"], now);
+    const flags = parseFlags(rest, ["--yes", "--database", "--snapshot", "--at", "--from", "--to-container"], now);
     if (typeof flags === "string") return flags;
     const { intoVolume: _i, to: _t, ...pg } = flags;
     return { kind, service: name, ...pg };
@@ -134,7 +142,7 @@ export function parseRestoreArgs(args: readonly string[], now = new Date()): Res
     if (typeof flags === "string") return flags;
     if (!flags.to === !flags.intoVolume)
       return "restore volume: give exactly one of --to DIR (a new or empty directory) or --into-volume (the live volume)";
-    const { database: _d, ...volume } = flags;
+    const { database: _d, toContainer: _c, ...volume } = flags;
     return { kind, volume: name, ...volume };
   }
   return `restore: unknown kind "${kind ?? ""}" (expected postgres, volume or all)`;

@@ -33,6 +33,7 @@ export function buildConfig(
       concurrency: v.BACKUP_CONCURRENCY as number,
       checkSubset: v.BACKUP_CHECK_SUBSET as string,
       hookTimeoutMs: v.BACKUP_HOOK_TIMEOUT as number,
+      walMaxRetained: v.BACKUP_WAL_MAX_RETAINED as string,
     },
     meilisearch: {
       apiKey: v.BACKUP_MEILI_API_KEY as Secret | undefined,

@@ -15,7 +15,7 @@ export interface JobConfig {
 export interface Config {
   restic: { repository: Secret; repositoryDisplay: string; password: Secret; binary: string; host: string };
   schedule: { source: string; entries: CrontabEntry[] };
-  targets: { project: string | undefined; expected: string[]; concurrency: number; checkSubset: string; hookTimeoutMs: number };
+  targets: { project: string | undefined; expected: string[]; concurrency: number; checkSubset: string; hookTimeoutMs: number; walMaxRetained: string };
   meilisearch: { apiKey: Secret | undefined; pollIntervalMs: number; timeoutMs: number };
   timezone: string;
   http: ListenAddress | undefined;

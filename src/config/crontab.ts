@@ -16,6 +16,8 @@ export const DEFAULT_CRONTAB = `# backup-agent default schedule (times in BACKUP
 0 3 * * *   backup --prune --check   # daily: every target + volumes, retention, check a data subset
 0 5 * * *   offsite --prune          # daily: copy to the offsite repository, retention there
 0 6 * * 0   verify                   # weekly: restore into throwaway containers and query
+* * * * *   wal                      # every minute: archive the WAL of point-in-time-recovery targets
+30 2 * * *  basebackup               # daily: base backups of point-in-time-recovery targets
 `;
 
 const NICKNAMES = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);

@@ -145,6 +145,16 @@ export const VARIABLES: Record<string, VariableSpec> = {
     fallback: "120s",
     doc: "How long a Meilisearch snapshot task may take before its target fails.",
   },
+  BACKUP_WAL_MAX_RETAINED: {
+    schema: f
+      .text()
+      .default("8GB")
+      .superRefine((v, ctx) => {
+        if (!/^[1-9]\d{0,6}(?:MB|GB|TB)$/.test(v)) ctx.addIssue({ code: "custom", message: `expected a size such as 8GB or 500MB (PostgreSQL's units MB, GB, TB); got "${v}"` });
+      }),
+    fallback: "8GB",
+    doc: "Point-in-time recovery: the `max_slot_wal_keep_size` the agent sets (ALTER SYSTEM) on a target that leaves it unlimited, so that WAL held for an agent that is gone cannot fill the database's disk.",
+  },
   BACKUP_HOOK_TIMEOUT: {
     schema: f.duration("5m"),
     fallback: "5m",

@@ -1,7 +1,7 @@
 // What a job is, what it is given for one run, and the catalogue of job names and flags.
 import type { Logger } from "pino";
 
-export const JOB_NAMES = ["postgres", "backup", "offsite", "verify", "check"] as const;
+export const JOB_NAMES = ["postgres", "backup", "offsite", "verify", "check", "wal", "basebackup"] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export interface JobSpec {
@@ -9,6 +9,11 @@ export interface JobSpec {
   readonly summary: string;
   /** Boolean flags the job accepts, without the leading dashes. */
   readonly flags: readonly string[];
+  /**
+   * Runs so often (every minute) that its start and success are logged at debug level, and the stale
+   * locks are left to the other jobs' pre-run unlock. Its failures are logged and reported as any.
+   */
+  readonly quiet?: boolean;
 }
 
 export const JOB_SPECS: Record<JobName, JobSpec> = {
@@ -25,6 +30,8 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
     flags: [],
   },
   check: { name: "check", summary: "initialise the repository when absent, then restic check", flags: [] },
+  wal: { name: "wal", summary: "archive the WAL of every point-in-time-recovery target written since the last run", flags: [], quiet: true },
+  basebackup: { name: "basebackup", summary: "pg_basebackup of every point-in-time-recovery target", flags: [] },
 };
 
 export function isJobName(name: string): name is JobName {

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { BackupError, logFailure } from "./errors.js";
-import type { Job, JobFlags, JobName, RunProgress } from "./job.js";
+import { type Job, type JobFlags, type JobName, JOB_SPECS, type RunProgress } from "./job.js";
 
 export type RunResult = "success" | "failure" | "timeout" | "aborted";
 
@@ -84,13 +84,14 @@ export class Runner {
     const signal = AbortSignal.any([controller.signal, deadline.signal]);
     const started = now();
     reporter.started(name, runId, trigger);
-    log.info({ trigger, flags: [...flags] }, `${name} started`);
+    const quiet = JOB_SPECS[name].quiet === true;
+    log[quiet ? "debug" : "info"]({ trigger, flags: [...flags] }, `${name} started`);
     let result: RunResult = "success";
     let error: unknown;
     try {
       const job = jobs.get(name);
       if (!job) throw new BackupError(`job "${name}" is not available in this version of backup-agent`);
-      await this.#deps.prepare?.(log, signal);
+      if (!quiet) await this.#deps.prepare?.(log, signal);
       const progress = (p: RunProgress) => reporter.progress?.(runId, p);
       await job.run({ runId, job: name, flags, signal, log, startedAt: new Date(started), progress });
       if (signal.aborted) throw signal.reason;
@@ -102,7 +103,7 @@ export class Runner {
     }
     const durationMs = now() - started;
     if (result === "success") {
-      log.info({ durationSeconds: durationMs / 1000 }, `${name} succeeded`);
+      log[quiet ? "debug" : "info"]({ durationSeconds: durationMs / 1000 }, `${name} succeeded`);
     } else {
       const why = result === "timeout" ? `timed out after ${timeoutMs / 1000}s` : result === "aborted" ? "aborted" : "failed";
       logFailure(log, `${name} ${why}`, error, { durationSeconds: durationMs / 1000 });

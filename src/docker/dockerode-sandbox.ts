@@ -21,7 +21,7 @@ export class DockerodeSandbox implements Sandbox {
       name: spec.name,
       Image: spec.image,
       Env: spec.env,
-      Labels: { ...spec.labels, [THROWAWAY_LABEL]: "true", [OWNER_LABEL]: owner },
+      Labels: spec.keep ? spec.labels : { ...spec.labels, [THROWAWAY_LABEL]: "true", [OWNER_LABEL]: owner },
       ...(spec.user ? { User: spec.user } : {}),
       ...(spec.cmd ? { Cmd: spec.cmd } : {}),
       ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),

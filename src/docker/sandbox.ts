@@ -41,6 +41,11 @@ export interface ThrowawaySpec {
   /** Its command instead of the image's. */
   cmd?: string[];
   entrypoint?: string[];
+  /**
+   * The container is the user's once made (a recovered server left running for them): it carries
+   * neither the throwaway label nor an owner, so no reaper ever removes it.
+   */
+  keep?: boolean;
 }
 
 /** An exec whose stdin is open: write to `stdin`, read `stdout`; `result` settles after both ended. */

@@ -32,6 +32,8 @@ export interface JobDeps {
   concurrency: number;
   checkSubset: string;
   retention: { local: RetentionPolicy; offsite: RetentionPolicy };
+  /** BACKUP_WAL_MAX_RETAINED: the max_slot_wal_keep_size set on PITR targets that leave it unlimited. */
+  walMaxRetained: string;
   /** Where volumes are mounted into the agent, for the unprotected-volume advice. */
   volumesRoot: string;
   now?: () => number;

@@ -6,7 +6,7 @@ import { BackupError } from "../core/errors.js";
 import type { RunContext } from "../core/job.js";
 import { applyPolicy, hasPolicy, policyArgs, type RetentionPolicy } from "../restic/policy.js";
 import type { Repository, Snapshot } from "../restic/repository.js";
-import { targetKindOf } from "../restic/tags.js";
+import { KIND, targetKindOf } from "../restic/tags.js";
 
 export interface RetentionTarget {
   repository: Repository;
@@ -42,9 +42,36 @@ export function runUnits(snapshots: readonly Snapshot[]): Map<string, RunUnit[]>
   return new Map([...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([g, runs]) => [g, [...runs.values()]]));
 }
 
-/** The runs the policy drops, group by group. */
+/** How much earlier than the oldest kept base backup archived WAL is still kept (clock skew, slow starts). */
+const WAL_MARGIN_MS = 3_600_000;
+
+/**
+ * The runs the policy drops, group by group. Archived WAL is not a run the policy counts: it is kept
+ * from (just before) the oldest kept base backup of its target on, so every kept base backup stays
+ * recoverable to every second after it, and dropped with the base backups it served.
+ */
 export function runsToForget(snapshots: readonly Snapshot[], policy: RetentionPolicy, now = new Date()): RunUnit[] {
-  return [...runUnits(snapshots).values()].flatMap((units) => applyPolicy(units, policy, now).remove);
+  const wal = snapshots.filter((s) => s.tags.kind === KIND.postgresWal);
+  const groups = [...runUnits(snapshots.filter((s) => s.tags.kind !== KIND.postgresWal)).values()];
+  const drop = groups.flatMap((units) => applyPolicy(units, policy, now).remove);
+  const dropped = new Set(drop.flatMap((u) => u.snapshots.map((s) => s.id)));
+  const oldestKeptBase = new Map<string, number>();
+  for (const s of snapshots) {
+    if (s.tags.kind !== KIND.postgresBase || dropped.has(s.id) || !s.tags.target) continue;
+    oldestKeptBase.set(s.tags.target, Math.min(oldestKeptBase.get(s.tags.target) ?? Number.POSITIVE_INFINITY, s.time.getTime()));
+  }
+  const walDrop = wal.filter((s) => {
+    const from = oldestKeptBase.get(s.tags.target ?? "");
+    // No base backup kept: the WAL is kept too, never silently thrown away.
+    return from !== undefined && s.time.getTime() < from - WAL_MARGIN_MS;
+  });
+  if (walDrop.length === 0) return drop;
+  const byTarget = new Map<string, Snapshot[]>();
+  for (const s of walDrop) byTarget.set(s.tags.target ?? "", [...(byTarget.get(s.tags.target ?? "") ?? []), s]);
+  return [
+    ...drop,
+    ...[...byTarget].map(([target, list]) => ({ id: `WAL before the oldest kept base backup of ${target}`, time: list[0]?.rawTime ?? "", group: `${KIND.postgresWal}/${target}`, snapshots: list })),
+  ];
 }
 
 /** Unlocks stale locks, forgets the dropped runs, prunes. Rejects naming the repository. */

@@ -9,6 +9,10 @@ export const KIND = {
   meilisearch: "meilisearch",
   exec: "exec",
   volume: "volume",
+  /** A PostgreSQL base backup (pg_basebackup's tar) of a point-in-time-recovery target. */
+  postgresBase: "postgres-base",
+  /** WAL archived from a point-in-time-recovery target: a tar of segments, one per WAL interval. */
+  postgresWal: "postgres-wal",
   /** Sizes and checksums of one run's files, beside them; for= names the kind it describes. */
   manifest: "manifest",
   /** The outcome of one verify run. */

@@ -91,6 +91,8 @@ export interface RestoreRequest {
   database?: string;
   /** Into this new or empty directory instead of the live target (kinds that store directories). */
   to?: string;
+  /** Point-in-time recovery into a new container of this name, left running (PostgreSQL with PITR). */
+  toContainer?: string;
 }
 
 /** A restore found and checked, not yet done: printed, confirmed, then applied. */

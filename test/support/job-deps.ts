@@ -34,6 +34,7 @@ export function fakeJobDeps(docker: FakeDocker, extra: Partial<JobDeps> = {}): J
     checkSubset: "5%",
     retention: { local: {}, offsite: {} },
     volumesRoot: "/volumes",
+    walMaxRetained: "8GB",
     registry: metrics.registry,
     ...extra,
   } as JobDeps & { repository: MemoryRepository; registry: Metrics["registry"] };

@@ -12,7 +12,7 @@ describe("README", () => {
   it("documents every configuration variable", () => {
     const documented = (name: string) =>
       readme.includes(`\`${name}\``) ||
-      readme.includes(`\`${name.replace(/_(POSTGRES|BACKUP|OFFSITE|VERIFY|CHECK)_/, "_<JOB>_")}\``);
+      readme.includes(`\`${name.replace(/_(POSTGRES|BACKUP|OFFSITE|VERIFY|CHECK|WAL|BASEBACKUP)_/, "_<JOB>_")}\``);
     expect(Object.keys(VARIABLES).filter((name) => !documented(name))).toEqual([]);
   });
 

@@ -20,6 +20,10 @@ export interface PostgresTarget {
   /** pg_dump --compress value: 0-9, or on PostgreSQL 16+ e.g. zstd:3 or lz4. */
   compress: string;
   globals: boolean;
+  /** Point-in-time recovery is on (backup-agent.postgres.pitr=true): WAL archiving and base backups. */
+  pitr: boolean;
+  /** The data directory inside the container (its PGDATA, else the official image's default). */
+  dataDir: string;
   /** The user's checks of restored databases (backup-agent.postgres.verify-sql). */
   checks: SqlCheck[];
   /** Label problems: the target fails with these instead of guessing. */
@@ -64,6 +68,10 @@ export function describePostgres(container: ContainerInfo): PostgresTarget {
   if (!["true", "false"].includes(globalsLabel)) {
     problems.push(`label ${L.globals} of container ${container.name}: expected true or false; got "${globalsLabel}"`);
   }
+  const pitrLabel = labels[L.pitr] ?? "false";
+  if (!["true", "false"].includes(pitrLabel)) {
+    problems.push(`label ${L.pitr} of container ${container.name}: expected true or false; got "${pitrLabel}"`);
+  }
   const passwordLabel = labels[L.passwordEnv];
   if (passwordLabel !== undefined && container.env[passwordLabel] === undefined) {
     problems.push(`label ${L.passwordEnv} of container ${container.name}: expected the name of a variable in the container's environment; got "${passwordLabel}", which the container does not have`);
@@ -85,6 +93,8 @@ export function describePostgres(container: ContainerInfo): PostgresTarget {
     exclude: labelList(labels[L.exclude]) ?? [],
     compress,
     globals: globalsLabel !== "false",
+    pitr: pitrLabel === "true",
+    dataDir: container.env.PGDATA ?? "/var/lib/postgresql/data",
     checks,
     problems,
   };

@@ -12,4 +12,6 @@ export const POSTGRES_LABELS = {
    * separated by ";", each answering one row of true.
    */
   verifySql: "backup-agent.postgres.verify-sql",
+  /** Point-in-time recovery: WAL archived continuously through a replication slot, plus base backups. */
+  pitr: "backup-agent.postgres.pitr",
 } as const;

@@ -14,11 +14,12 @@ import { checksumProblem, proveRecorded, readChecked } from "../checked-stream.j
 import { NoBackupError, type RestorePlan, type RestoreRequest, type RestoreRun } from "../kind.js";
 import { type ManifestFile, readManifest } from "../manifest.js";
 import type { PostgresTarget } from "./discover.js";
+import { applyPitrRestore, isPitrDetail, planPitrRestore } from "./pitr/restore.js";
 import { clientEnv, listDatabases, query } from "./sql.js";
 
 export interface PostgresRestoreDeps {
   engine: Engine;
-  sandbox: Pick<Sandbox, "execWithStdin">;
+  sandbox: Pick<Sandbox, "execWithStdin" | "createThrowaway" | "remove">;
 }
 
 interface Detail {
@@ -62,6 +63,7 @@ export async function planPostgresRestore(
   run: RestoreRun,
 ): Promise<RestorePlan> {
   if (request.to) throw new UsageError("restore postgres: --to is for volumes; a database restores into its running container");
+  if (request.toContainer) return planPitrRestore({ ...request, toContainer: request.toContainer }, target, snapshots, run);
   if (!target) throw new BackupError(`restore: no running container is labelled as postgres target "${request.name}"`, { target: request.name });
   const picked = await pickFiles(request, snapshots, run);
   const files = picked.files.filter((f) => f.kind === KIND.postgres && (!request.database || f.database === request.database));
@@ -83,6 +85,10 @@ export async function planPostgresRestore(
 /** Restores each plan's dumps into its running container, checksum first; throws on the first failure. */
 export async function applyPostgresRestore(deps: PostgresRestoreDeps, plans: readonly RestorePlan[], run: RestoreRun): Promise<void> {
   for (const plan of plans) {
+    if (isPitrDetail(plan.detail)) {
+      await applyPitrRestore(deps, plan.detail, run);
+      continue;
+    }
     const { target, files, globals, snapshots } = plan.detail as Detail;
     if (globals) await replayGlobals(deps, target, globals, snapshots, run);
     const existing = await listDatabases(deps.engine, target, run.signal);

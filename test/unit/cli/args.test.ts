@@ -23,7 +23,7 @@ describe("command lines", () => {
   });
 
   it("says so clearly when run names no job, an unknown one, or a flag the job does not take", () => {
-    expect(usage(() => parseRunArgs([]))).toBe("run: which job? No job was named (usage: run <job> [flags], with a job of postgres, backup, offsite, verify, check)");
+    expect(usage(() => parseRunArgs([]))).toBe("run: which job? No job was named (usage: run <job> [flags], with a job of postgres, backup, offsite, verify, check, wal, basebackup)");
     expect(usage(() => parseRunArgs(["bakcup"]))).toContain('run: unknown job "bakcup"');
     expect(usage(() => parseRunArgs(["check", "--prune"]))).toBe('run: job "check" does not take "--prune" (expected no flags)');
     expect(parseRunArgs(["backup", "--prune", "--check"])).toEqual({ job: "backup", flags: new Set(["prune", "check"]) });

@@ -33,7 +33,7 @@ describe("loadConfig", () => {
     expect(config.restic.password.reveal()).toBe("correct horse battery");
     expect(config.http).toEqual({ host: "127.0.0.1", port: 9180 });
     expect(config.schedule.source).toBe("embedded default");
-    expect(config.schedule.entries.map((e) => e.job)).toEqual(["postgres", "backup", "offsite", "verify"]);
+    expect(config.schedule.entries.map((e) => e.job)).toEqual(["postgres", "backup", "offsite", "verify", "wal", "basebackup"]);
     expect(config.jobs.backup.timeoutMs).toBe(6 * 3600_000);
     expect(config.jobs.check.healthcheck).toBeUndefined();
   });
@@ -236,6 +236,6 @@ describe("check-config", () => {
     expect(shown.restic.repository).toBe("rest:https://backup:[redacted]@offsite.example.com/host1");
     expect(shown.restic.password).toBe("[redacted]");
     expect(shown.jobs.verify.healthcheck).toBe("[redacted]");
-    expect(shown.schedule.entries).toHaveLength(4);
+    expect(shown.schedule.entries).toHaveLength(6);
   });
 });

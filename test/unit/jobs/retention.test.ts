@@ -139,3 +139,34 @@ describe("retention that keeps runs whole", () => {
     expect(repo.stored).toHaveLength(96);
   });
 });
+
+describe("retention of point-in-time recovery", () => {
+  const day = 86_400_000;
+  const now = new Date("2026-06-30T12:00:00Z");
+  const snap = (id: string, kind: string, ageDays: number, extra: Record<string, string> = {}) => {
+    const time = new Date(now.getTime() - ageDays * day);
+    return { id, time, rawTime: time.toISOString(), paths: [`/postgres__db__${kind}`], hostname: "h", tags: { kind, target: "db", run: `run-${id}`, ...extra } };
+  };
+  // A base backup every day for 10 days, WAL every 6 hours throughout.
+  const bases = Array.from({ length: 10 }, (_, i) => snap(`base${i}`, "postgres-base", 10 - i));
+  const wal = Array.from({ length: 44 }, (_, i) => snap(`wal${i}`, "postgres-wal", 11 - i / 4, { "wal-time": "x" }));
+
+  it("keeps the WAL from the oldest kept base backup on and drops the WAL only dropped base backups needed", () => {
+    const drop = runsToForget([...bases, ...wal], { daily: 3 }, now);
+    const ids = new Set(drop.flatMap((u) => u.snapshots.map((s) => s.id)));
+    // The three newest base backups are kept: the oldest of them is 3 days old.
+    expect(bases.filter((b) => !ids.has(b.id)).map((b) => b.id)).toEqual(["base7", "base8", "base9"]);
+    const keptWal = wal.filter((w) => !ids.has(w.id));
+    expect(Math.min(...keptWal.map((w) => now.getTime() - w.time.getTime()))).toBeLessThan(day);
+    // Every WAL snapshot after the oldest kept base backup (less the margin) is kept, none before.
+    const from = bases[7]!.time.getTime() - 3_600_000;
+    expect(keptWal.every((w) => w.time.getTime() >= from)).toBe(true);
+    expect(wal.filter((w) => w.time.getTime() >= from).every((w) => !ids.has(w.id))).toBe(true);
+    expect(ids.has("wal0")).toBe(true);
+  });
+
+  it("never drops WAL by the policy's own buckets, and keeps all of it while no base backup exists", () => {
+    const drop = runsToForget(wal, { last: 1 }, now);
+    expect(drop).toEqual([]);
+  });
+});
