@@ -12,6 +12,7 @@ import { CoverageMetrics } from "../report/coverage-metrics.js";
 import { Healthchecks } from "../report/healthchecks.js";
 import { createLogger } from "../report/logger.js";
 import { Metrics } from "../report/metrics.js";
+import { PitrMetrics } from "../report/pitr-metrics.js";
 import { RepositoryMetrics } from "../report/repository-metrics.js";
 import { RunHistory } from "../report/run-history.js";
 import { runReporter } from "../report/run-reporter.js";
@@ -65,6 +66,7 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
       targets: new TargetMetrics(metrics.registry),
       coverage: new CoverageMetrics(metrics.registry),
       repository: new RepositoryMetrics(metrics.registry),
+      pitr: new PitrMetrics(metrics.registry),
       verify: metrics,
     },
     project: config.targets.project,

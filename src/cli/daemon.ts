@@ -99,6 +99,7 @@ async function restoreMetrics(app: App): Promise<void> {
   try {
     const snapshots = await app.repository.snapshots(AbortSignal.timeout(120_000));
     const series = app.deps.metrics.targets.fillFromSnapshots(snapshots);
+    app.deps.metrics.pitr.fillFromSnapshots(snapshots);
     app.logger.info({ snapshots: snapshots.length, series }, "target metrics filled from the repository");
     const verify = await readLastVerify(app.repository, snapshots, AbortSignal.timeout(60_000), app.logger);
     if (verify) {

@@ -94,6 +94,11 @@ export function formatStatus(report: StatusReport, source: string): string {
         : `Offsite: newest ${report.offsite.newest ?? "none"}, ${formatAge(report.offsite.lagSeconds)} behind`,
     );
   }
+  for (const p of report.pitr) {
+    const window = p.windowFrom && p.windowTo ? `recoverable from ${formatTime(p.windowFrom)} to ${formatTime(p.windowTo)}` : "not recoverable yet";
+    const slot = p.slotRetainedBytes === undefined ? "" : `, slot holds ${Math.round(p.slotRetainedBytes / 1048576)} MB`;
+    lines.push(`Point-in-time recovery postgres/${p.target}: ${window} (WAL ${formatAge(p.walLagSeconds)} behind, ${p.baseBackups} base backup(s), newest ${formatAge(p.baseBackupAgeSeconds)} old${slot})`);
+  }
   if (report.problems.length) {
     lines.push("", "Problems:");
     for (const p of report.problems) lines.push(`  ${p.level}: ${p.message}`);

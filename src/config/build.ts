@@ -60,6 +60,8 @@ export function buildConfig(
       criticalAfterMs: v.BACKUP_STATUS_CRITICAL_AFTER as number,
       verifyMaxAgeMs: v.BACKUP_STATUS_VERIFY_MAX_AGE as number,
       offsiteMaxLagMs: v.BACKUP_STATUS_OFFSITE_MAX_LAG as number,
+      walMaxLagMs: v.BACKUP_WAL_MAX_LAG as number,
+      walWarnRetainedBytes: sizeBytes(v.BACKUP_WAL_WARN_RETAINED as string),
     },
     offsite:
       offsite === undefined
@@ -116,4 +118,11 @@ function offsiteCredentials(v: Values): Record<string, Secret> | undefined {
     if (value !== undefined) out[name] = typeof value === "string" ? new Secret(value, "credentials") : value;
   }
   return Object.keys(out).length ? out : undefined;
+}
+
+/** A PostgreSQL size (`500MB`, `8GB`, `1TB`) in bytes. */
+export function sizeBytes(text: string): number {
+  const m = /^(\d+)(MB|GB|TB)$/.exec(text);
+  const unit = { MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40 }[m?.[2] as "MB" | "GB" | "TB"];
+  return Number(m?.[1]) * unit;
 }

@@ -38,7 +38,7 @@ export interface Config {
       }
     | undefined;
   /** Thresholds of `status` (and /status). */
-  status: { warnAfterMs: number; criticalAfterMs: number; verifyMaxAgeMs: number; offsiteMaxLagMs: number };
+  status: { warnAfterMs: number; criticalAfterMs: number; verifyMaxAgeMs: number; offsiteMaxLagMs: number; walMaxLagMs: number; walWarnRetainedBytes: number };
   /** Every variable as resolved (secrets redacted), for check-config. */
   settings: Setting[];
   /** Settings that are valid but would do nothing, each named: logged at start. */

@@ -25,6 +25,16 @@ export interface VariableSpec {
 }
 
 const jobVariables: Record<string, VariableSpec> = {};
+/** A size in PostgreSQL's units (`500MB`, `8GB`, `1TB`). */
+function pgSize(fallback: string) {
+  return f
+    .text()
+    .default(fallback)
+    .superRefine((v, ctx) => {
+      if (!/^[1-9]\d{0,6}(?:MB|GB|TB)$/.test(v)) ctx.addIssue({ code: "custom", message: `expected a size such as 8GB or 500MB (PostgreSQL's units MB, GB, TB); got "${v}"` });
+    });
+}
+
 for (const job of JOB_NAMES) {
   const upper = job.toUpperCase();
   jobVariables[`BACKUP_${upper}_TIMEOUT`] = {
@@ -146,14 +156,19 @@ export const VARIABLES: Record<string, VariableSpec> = {
     doc: "How long a Meilisearch snapshot task may take before its target fails.",
   },
   BACKUP_WAL_MAX_RETAINED: {
-    schema: f
-      .text()
-      .default("8GB")
-      .superRefine((v, ctx) => {
-        if (!/^[1-9]\d{0,6}(?:MB|GB|TB)$/.test(v)) ctx.addIssue({ code: "custom", message: `expected a size such as 8GB or 500MB (PostgreSQL's units MB, GB, TB); got "${v}"` });
-      }),
+    schema: pgSize("8GB"),
     fallback: "8GB",
     doc: "Point-in-time recovery: the `max_slot_wal_keep_size` the agent sets (ALTER SYSTEM) on a target that leaves it unlimited, so that WAL held for an agent that is gone cannot fill the database's disk.",
+  },
+  BACKUP_WAL_MAX_LAG: {
+    schema: f.duration("5m", THRESHOLD_MAX_MS),
+    fallback: "5m",
+    doc: "`status` is WARNING when a point-in-time-recovery target's newest archived WAL is older than this (the recovery point objective).",
+  },
+  BACKUP_WAL_WARN_RETAINED: {
+    schema: pgSize("2GB"),
+    fallback: "2GB",
+    doc: "`status` is WARNING when a point-in-time-recovery target's replication slot held more WAL than this on the server at the last archiving.",
   },
   BACKUP_HOOK_TIMEOUT: {
     schema: f.duration("5m"),

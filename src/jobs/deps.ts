@@ -3,6 +3,7 @@ import type { ContainerControl, Engine, VolumeLister } from "../docker/engine.js
 import type { Sandbox } from "../docker/sandbox.js";
 import type { CoverageMetrics } from "../report/coverage-metrics.js";
 import type { Metrics } from "../report/metrics.js";
+import type { PitrMetrics } from "../report/pitr-metrics.js";
 import type { RepositoryMetrics } from "../report/repository-metrics.js";
 import type { TargetMetrics } from "../report/target-metrics.js";
 import type { RetentionPolicy } from "../restic/policy.js";
@@ -23,6 +24,7 @@ export interface JobDeps {
     targets: TargetMetrics;
     coverage: CoverageMetrics;
     repository: RepositoryMetrics;
+    pitr: PitrMetrics;
     verify: Pick<Metrics, "verifyLast" | "verifySuccess" | "verifyDuration" | "verifyTarget">;
   };
   /** BACKUP_COMPOSE_PROJECT: a project, "*" for all, or undefined for the agent's own. */

@@ -11,7 +11,7 @@ import { archiveWal, type WalState } from "../targets/postgres/pitr/wal.js";
 import type { KindRun } from "../targets/kind.js";
 import type { JobDeps } from "./deps.js";
 
-export interface PitrDeps extends Pick<JobDeps, "engine" | "repository" | "project" | "concurrency"> {
+export interface PitrDeps extends Pick<JobDeps, "engine" | "repository" | "project" | "concurrency" | "metrics"> {
   walMaxRetained: string;
 }
 
@@ -45,6 +45,7 @@ export function walJob(deps: PitrDeps): Job {
           run.log.debug({ cutLsn: done.cutLsn }, `no WAL written by ${target.name} since the last run`);
           return;
         }
+        deps.metrics.pitr.walStored(target.name, new Date(done.cutTime), done.slotRetainedBytes);
         run.log.info(
           { snapshot: done.snapshotId.slice(0, 8), segments: done.segments.length, cutLsn: done.cutLsn, cutTime: done.cutTime, bytes: done.bytes, added: done.added, slotRetainedBytes: done.slotRetainedBytes },
           `archived the WAL of ${target.name} up to ${done.cutTime}`,
@@ -59,6 +60,8 @@ export function baseBackupJob(deps: PitrDeps): Job {
     run: (ctx) =>
       eachPitrTarget(deps, ctx, "base backup", async (target, run) => {
         const outcome = await baseBackup(deps.engine, target, run, { maxRetained: deps.walMaxRetained });
+        const stored = outcome.stored[0];
+        if (stored) deps.metrics.pitr.baseStored(target.name, new Date(), stored.bytes);
         if (outcome.failed.length) throw outcome.failed[0]?.error;
       }),
   };

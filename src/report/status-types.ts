@@ -12,6 +12,10 @@ export interface StatusThresholds {
   criticalAfterMs: number;
   verifyMaxAgeMs: number;
   offsiteMaxLagMs: number;
+  /** WARNING when a point-in-time-recovery target's newest archived WAL is older than this. */
+  walMaxLagMs: number;
+  /** WARNING when its replication slot held more WAL than this (bytes) at the newest cut. */
+  walWarnRetainedBytes: number;
 }
 
 export interface StatusInput {
@@ -58,7 +62,7 @@ export interface StatusReport {
   level: StatusLevel;
   exitCode: number;
   generatedAt: string;
-  thresholds: { warnAfterSeconds: number; criticalAfterSeconds: number; verifyMaxAgeSeconds: number; offsiteMaxLagSeconds: number };
+  thresholds: { warnAfterSeconds: number; criticalAfterSeconds: number; verifyMaxAgeSeconds: number; offsiteMaxLagSeconds: number; walMaxLagSeconds: number };
   targets: TargetStatus[];
   missing: string[];
   unprotectedVolumes: string[];
@@ -66,6 +70,8 @@ export interface StatusReport {
   offsite: { newest: string | undefined; lagSeconds: number | undefined; error?: string } | undefined;
   check: CheckSection | undefined;
   offsiteCheck?: CheckSection;
+  /** Point-in-time-recovery targets: their recoverable windows. */
+  pitr: PitrStatus[];
   /** Every reason the level is not GOOD, most severe first. */
   problems: { level: Exclude<StatusLevel, "GOOD">; message: string }[];
 }
@@ -78,4 +84,18 @@ export interface CheckSection {
   missingPacks: string[];
   affected: string[];
   advice: string[];
+}
+
+/** One point-in-time-recovery target in the status report. */
+export interface PitrStatus {
+  target: string;
+  /** Oldest base backup (recovery can start a little after it, once it is consistent). */
+  windowFrom: string | undefined;
+  /** Everything committed before this time is archived. */
+  windowTo: string | undefined;
+  walLagSeconds: number | undefined;
+  baseBackupAgeSeconds: number | undefined;
+  baseBackups: number;
+  /** WAL the server held for the agent at the newest cut (bytes). */
+  slotRetainedBytes: number | undefined;
 }

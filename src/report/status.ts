@@ -2,6 +2,7 @@
 // WARNING / CRITICAL (exit 0 / 1 / 2). Pure, so every rule is unit-tested with an injected clock.
 import type { Snapshot } from "../restic/repository.js";
 import { DATA_KINDS, KIND } from "../restic/tags.js";
+import { pitrSection } from "./pitr-status.js";
 import { checkSection, hours, offsiteSection, verifySection } from "./status-sections.js";
 import { LEVEL_EXIT, type StatusInput, type StatusLevel, type StatusReport, type StatusThresholds, type TargetStatus } from "./status-types.js";
 
@@ -109,6 +110,7 @@ export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Dat
   const offsite = offsiteSection(input, data, t, problem);
   const check = checkSection(input.check, problem);
   const offsiteCheck = checkSection(input.offsiteCheck, problem);
+  const pitr = input.repositoryError ? [] : pitrSection(input.snapshots, t, now, problem);
 
   problems.sort((a, b) => LEVEL_EXIT[b.level] - LEVEL_EXIT[a.level]);
   const level = problems.reduce<StatusLevel>((l, p) => worst(l, p.level), "GOOD");
@@ -121,6 +123,7 @@ export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Dat
       criticalAfterSeconds: t.criticalAfterMs / 1000,
       verifyMaxAgeSeconds: t.verifyMaxAgeMs / 1000,
       offsiteMaxLagSeconds: t.offsiteMaxLagMs / 1000,
+      walMaxLagSeconds: t.walMaxLagMs / 1000,
     },
     targets,
     missing: [...new Set(missing)],
@@ -129,6 +132,7 @@ export function evaluateStatus(input: StatusInput, t: StatusThresholds, now: Dat
     offsite,
     check,
     ...(offsiteCheck ? { offsiteCheck } : {}),
+    pitr,
     problems,
   };
 }

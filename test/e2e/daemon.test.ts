@@ -75,7 +75,7 @@ describe("daemon", () => {
       env: { RESTIC_REPOSITORY: repo, RESTIC_PASSWORD: "right-password" },
     });
     expect(snapshots.exitCode).toBe(0);
-    expect(agent.output).toContain("repository does not exist: initialising it");
+    expect(agent.output).toContain("repository does not exist: initialised it");
   });
 
   it("with a wrong password pings /fail, counts the failure, never re-initialises, and keeps running", async () => {

@@ -60,8 +60,9 @@ afterAll(async () => {
 
 describe("point-in-time recovery", () => {
   it("recovers exactly the rows committed up to each chosen time, also seconds before a DROP TABLE", async () => {
-    // Some history before the base backup, then the base backup.
+    // Some history before the base backup, then the base backup (and the hourly dumps, as ever).
     for (const s of SERVERS) await commitBatch(s, 0, 100);
+    expect((await agent(["run", "postgres"])).exitCode).toBe(0);
     const base = await agent(["run", "basebackup"]);
     expect(base.exitCode, base.output).toBe(0);
     expect(base.output).toContain("created replication slot backup_agent");
@@ -104,5 +105,18 @@ describe("point-in-time recovery", () => {
         await execa("docker", ["rm", "-f", name]);
       }
     }
+    // A time outside the window is refused, naming it.
+    const early = await agent(["restore", "postgres", "db", "--at", "2020-01-01T00:00:00Z", "--to-container", `${project.name}-too-early`]);
+    expect(early.exitCode).toBe(1);
+    expect(early.output).toMatch(/is before the oldest base backup that is consistent by then: the recoverable window of db is from about \d{4}-/);
+
+    // The weekly verify drills it: recovery to the newest archived point, in a throwaway container.
+    const verify = await agent(["run", "verify"]);
+    for (const s of SERVERS) expect(verify.output).toMatch(new RegExp(`"msg":"point-in-time recovery of ${s.service} to [^"]+ reached it"`));
+    expect(verify.output).not.toContain("verify of point-in-time recovery failed");
+    const status = await agent(["status", "--standalone", "--json"]);
+    const report = JSON.parse(status.output.slice(0, status.output.lastIndexOf("}") + 1)) as { pitr: { target: string; windowFrom?: string; windowTo?: string; baseBackups: number }[] };
+    expect(report.pitr.map((p) => [p.target, p.baseBackups])).toEqual([["db", 1], ["db15", 1]]);
+    for (const p of report.pitr) expect(Date.parse(p.windowTo ?? "") - Date.parse(p.windowFrom ?? "")).toBeGreaterThan(5000);
   });
 });

@@ -1,5 +1,6 @@
 // JobDeps for unit tests of the jobs: the real kinds over the fake Docker, a memory repository, and
 // real metrics in their own registry.
+import { PitrMetrics } from "../../src/report/pitr-metrics.js";
 import type { JobDeps } from "../../src/jobs/deps.js";
 import { CoverageMetrics } from "../../src/report/coverage-metrics.js";
 import { Metrics } from "../../src/report/metrics.js";
@@ -26,6 +27,7 @@ export function fakeJobDeps(docker: FakeDocker, extra: Partial<JobDeps> = {}): J
       targets: new TargetMetrics(metrics.registry),
       coverage: new CoverageMetrics(metrics.registry),
       repository: new RepositoryMetrics(metrics.registry),
+      pitr: new PitrMetrics(metrics.registry),
       verify: metrics,
     },
     project: "shop",

@@ -1,3 +1,4 @@
+import { PitrMetrics } from "../../src/report/pitr-metrics.js";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { VARIABLES } from "../../src/config/schema.js";
@@ -20,6 +21,7 @@ describe("README", () => {
     const metrics = new Metrics(JOB_NAMES, "test");
     new TargetMetrics(metrics.registry);
     const repository = new RepositoryMetrics(metrics.registry);
+    new PitrMetrics(metrics.registry).walStored("db", new Date(), 1);
     repository.checked(true, "local");
     repository.checked(true, "offsite");
     repository.offsiteLastSuccess.set(1);

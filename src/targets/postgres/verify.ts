@@ -11,6 +11,7 @@ import { KIND } from "../../restic/tags.js";
 import { checksumProblem, proveRecorded, readChecked } from "../checked-stream.js";
 import type { KindRun, VerifyPart } from "../kind.js";
 import { type ManifestFile, readManifest } from "../manifest.js";
+import { pitrDrill } from "./pitr/drill.js";
 import { describePostgresTarget } from "./backup.js";
 import type { PostgresTarget, SqlCheck } from "./discover.js";
 import { COUNT_ROWS_SQL, compareRowCounts, parseRowCounts } from "./rowcounts.js";
@@ -144,5 +145,10 @@ export async function verifyPostgres(
       log.error({ database: check.database, problem }, problem);
     }
   }, removeBox);
+  if (target.pitr || snapshots.some((s) => s.tags.kind === KIND.postgresBase && s.tags.target === name)) {
+    const drill = await pitrDrill(deps, target, snapshots, { ...run, log });
+    if (drill.problem) log.error({ problem: drill.problem }, `verify of point-in-time recovery failed`);
+    parts.push(drill);
+  }
   return parts;
 }

@@ -4,7 +4,7 @@ import { evaluateStatus, type StatusReport } from "../../../src/report/status.js
 import type { Snapshot } from "../../../src/restic/repository.js";
 
 const NOW = new Date("2026-11-21T13:40:00Z");
-const thresholds = { warnAfterMs: 25 * 3_600_000, criticalAfterMs: 50 * 3_600_000, verifyMaxAgeMs: 8 * 86_400_000, offsiteMaxLagMs: 50 * 3_600_000 };
+const thresholds = { warnAfterMs: 25 * 3_600_000, criticalAfterMs: 50 * 3_600_000, verifyMaxAgeMs: 8 * 86_400_000, offsiteMaxLagMs: 50 * 3_600_000, walMaxLagMs: 300_000, walWarnRetainedBytes: 2 ** 31 };
 const snap = (target: string, time: string, kind = "postgres", database = "app"): Snapshot => ({
   id: `${target}-${time}`,
   time: new Date(time),

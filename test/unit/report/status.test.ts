@@ -5,7 +5,7 @@ import type { Snapshot } from "../../../src/restic/repository.js";
 
 const H = 3_600_000;
 const now = new Date("2026-11-21T12:00:00Z");
-const thresholds = { warnAfterMs: 25 * H, criticalAfterMs: 50 * H, verifyMaxAgeMs: 8 * 24 * H, offsiteMaxLagMs: 50 * H };
+const thresholds = { warnAfterMs: 25 * H, criticalAfterMs: 50 * H, verifyMaxAgeMs: 8 * 24 * H, offsiteMaxLagMs: 50 * H, walMaxLagMs: 300_000, walWarnRetainedBytes: 2 ** 31 };
 
 function snap(kind: string, target: string, hoursAgo: number, extra: Record<string, string> = {}, bytes = 1000): Snapshot {
   return {

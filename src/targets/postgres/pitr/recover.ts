@@ -34,6 +34,8 @@ export interface RecoverOptions {
   /** The container's name; it is kept (not a throwaway) when `keep`. */
   name?: string;
   keep: boolean;
+  /** The container's labels (a verify's throwaway carries its run's); default: a restore's. */
+  labels?: Record<string, string>;
   runId: string;
   signal: AbortSignal;
   log: { info: (o: object, m: string) => void };
@@ -48,7 +50,7 @@ export async function recoverToTime(deps: RecoverDeps, target: PostgresTarget, p
       image: source.image,
       name,
       env: Object.entries(source.env).map(([k, v]) => `${k}=${v}`),
-      labels: { [ROLE_LABEL]: "restore", "backup-agent.restore.target": target.name, "backup-agent.recovered-to": o.at.toISOString() },
+      labels: o.labels ?? { [ROLE_LABEL]: "restore", "backup-agent.restore.target": target.name, "backup-agent.recovered-to": o.at.toISOString() },
       entrypoint: ["sh", "-c", IDLE],
       cmd: [],
       keep: o.keep,

@@ -78,6 +78,7 @@ export async function archiveWal(engine: Engine, target: PostgresTarget, run: Ki
     ...identityTags({ kind: KIND.postgresWal, target: target.name, run: run.runId }),
     `wal-cut=${cutLsn}`,
     `wal-time=${cutTime}`,
+    `slot-retained=${slot.retainedBytes}`,
     ...(segments.length ? [`wal-first=${segments[0]}`, `wal-last=${segments.at(-1)}`] : []),
   ];
   const stored = await storeStream(run.repository, { parts: [KIND.postgres, target.name, "wal.tar"], tags, signal: run.signal }, async (sink, signal) => {
