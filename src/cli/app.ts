@@ -51,6 +51,7 @@ export function buildApp(config: Config, destination?: NodeJS.WritableStream) {
     engine,
     sandbox,
     hookTimeoutMs: config.targets.hookTimeoutMs,
+    walMaxRetained: config.targets.walMaxRetained,
     meilisearch: config.meilisearch,
     volumes: config.volumes,
     helper: () => restoreHelper(engine, config.helperImage),

@@ -67,7 +67,7 @@ async function planOne(app: App, args: Exclude<RestoreArgs, AllRestoreArgs>, sco
   const kind = app.kinds.find((k) => k.name === args.kind) as Kind;
   const name = args.kind === "postgres" ? args.service : args.volume;
   const target = (await kind.discover(scope, run.signal)).find((t) => t.name === name);
-  const request = { name, at: args.at, snapshot: args.snapshot, database: args.kind === "postgres" ? args.database : undefined, to: args.kind === "volume" ? args.to : undefined, toContainer: args.kind === "postgres" ? args.toContainer : undefined };
+  const request = { name, at: args.at, snapshot: args.snapshot, database: args.kind === "postgres" ? args.database : undefined, to: args.kind === "volume" ? args.to : undefined, toContainer: args.kind === "postgres" ? args.toContainer : undefined, pointInTime: args.kind === "postgres" && args.at !== undefined };
   const plan = await restorer(kind).plan(request, target, snapshots, run);
   for (const line of plan.lines) out(line);
   return plan;

@@ -91,6 +91,8 @@ export interface RestoreRequest {
   database?: string;
   /** Into this new or empty directory instead of the live target (kinds that store directories). */
   to?: string;
+  /** Recover to exactly `at` from the WAL archive, when the target has one (restore postgres --at). */
+  pointInTime?: boolean;
   /** Point-in-time recovery into a new container of this name, left running (PostgreSQL with PITR). */
   toContainer?: string;
 }

@@ -19,6 +19,8 @@ export interface KindsDeps {
   engine: Engine & VolumeLister & ContainerControl;
   sandbox: Sandbox;
   hookTimeoutMs: number;
+  /** BACKUP_WAL_MAX_RETAINED (point-in-time recovery). */
+  walMaxRetained: string;
   meilisearch: { apiKey: Secret | undefined; pollIntervalMs: number; timeoutMs: number };
   volumes: { root: string; names: readonly string[] };
   /** The helper image of restores through the engine (volumes), when there is one. */

@@ -118,5 +118,23 @@ describe("point-in-time recovery", () => {
     const report = JSON.parse(status.output.slice(0, status.output.lastIndexOf("}") + 1)) as { pitr: { target: string; windowFrom?: string; windowTo?: string; baseBackups: number }[] };
     expect(report.pitr.map((p) => [p.target, p.baseBackups])).toEqual([["db", 1], ["db15", 1]]);
     for (const p of report.pitr) expect(Date.parse(p.windowTo ?? "") - Date.parse(p.windowFrom ?? "")).toBeGreaterThan(5000);
+
+    // Into the live server, confirmed: the dropped table comes back with exactly its rows.
+    const db = SERVERS[0];
+    const swap = await agent(["restore", "postgres", "db", "--at", beforeDrop.db as string, "--yes"]);
+    expect(swap.exitCode, swap.output).toBe(0);
+    expect(swap.output).toContain(`db answers on the data recovered to ${beforeDrop.db}`);
+    expect(swap.output).toContain("stored a new base backup of db");
+    expect(await psql(project, "db", db.user, db.database, "SELECT string_agg(c::text, '|' ORDER BY batch) FROM (SELECT batch, count(*) c FROM ledger GROUP BY batch) x")).toBe("100|1000|2000|3000");
+    // The recovered server goes on being archived (a new timeline): a time after the swap recovers too.
+    const after = await commitBatch(db, 9, 9);
+    await sleep(1100);
+    const wal = await agent(["run", "wal"]);
+    expect(wal.exitCode, wal.output).toBe(0);
+    const name = `${project.name}-db-after-swap`;
+    recovered.push(name);
+    const again = await agent(["restore", "postgres", "db", "--at", after, "--to-container", name]);
+    expect(again.exitCode, again.output).toBe(0);
+    expect(await inRecovered(name, db, "SELECT string_agg(c::text, '|' ORDER BY batch) FROM (SELECT batch, count(*) c FROM ledger GROUP BY batch) x")).toBe("100|1000|2000|3000|9");
   });
 });

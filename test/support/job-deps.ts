@@ -15,7 +15,7 @@ import type { FakeDocker } from "./fake-docker.js";
 
 export function fakeJobDeps(docker: FakeDocker, extra: Partial<JobDeps> = {}): JobDeps & { repository: MemoryRepository; registry: Metrics["registry"] } {
   const metrics = new Metrics(JOB_NAMES, "test");
-  const kinds: Kind[] = [postgresKind({ engine: docker, sandbox: docker, hookTimeoutMs: 5_000, rowCounts: false }), execKind({ engine: docker, sandbox: docker, hookTimeoutMs: 5_000 })] as Kind[];
+  const kinds: Kind[] = [postgresKind({ engine: docker, sandbox: docker, hookTimeoutMs: 5_000, walMaxRetained: "8GB", rowCounts: false }), execKind({ engine: docker, sandbox: docker, hookTimeoutMs: 5_000 })] as Kind[];
   return {
     kinds,
     engine: docker,

@@ -1,6 +1,6 @@
 // The PostgreSQL kind: labelled containers, dumped with pg_dump in their own container, verified in a
 // throwaway container of their own image, restored into the running container.
-import type { Engine } from "../../docker/engine.js";
+import type { ContainerControl, Engine } from "../../docker/engine.js";
 import type { Sandbox } from "../../docker/sandbox.js";
 import { KIND } from "../../restic/tags.js";
 import { containerHooksGuard } from "../hooks.js";
@@ -13,7 +13,9 @@ import { applyPostgresRestore, planPostgresRestore } from "./restore.js";
 import { verifyPostgres } from "./verify.js";
 
 export interface PostgresKindDeps {
-  engine: Engine;
+  engine: Engine & ContainerControl;
+  /** BACKUP_WAL_MAX_RETAINED, for the base backup that follows a recovery into the live target. */
+  walMaxRetained: string;
   sandbox: Sandbox;
   hookTimeoutMs: number;
   /** Record exact row counts in each dump's own snapshot (default true). */

@@ -4,7 +4,7 @@
 import { Readable, Transform } from "node:stream";
 import { BackupError, UsageError } from "../../core/errors.js";
 import { lastLines } from "../../core/text.js";
-import type { Engine } from "../../docker/engine.js";
+import type { ContainerControl, Engine } from "../../docker/engine.js";
 import type { Sandbox } from "../../docker/sandbox.js";
 import type { Progress } from "../../restic/progress.js";
 import type { Snapshot } from "../../restic/repository.js";
@@ -14,11 +14,12 @@ import { checksumProblem, proveRecorded, readChecked } from "../checked-stream.j
 import { NoBackupError, type RestorePlan, type RestoreRequest, type RestoreRun } from "../kind.js";
 import { type ManifestFile, readManifest } from "../manifest.js";
 import type { PostgresTarget } from "./discover.js";
-import { applyPitrRestore, isPitrDetail, planPitrRestore } from "./pitr/restore.js";
+import { applyPitrRestore, hasBaseBackups, isPitrDetail, planPitrRestore } from "./pitr/restore.js";
 import { clientEnv, listDatabases, query } from "./sql.js";
 
 export interface PostgresRestoreDeps {
-  engine: Engine;
+  engine: Engine & ContainerControl;
+  walMaxRetained: string;
   sandbox: Pick<Sandbox, "execWithStdin" | "createThrowaway" | "remove">;
 }
 
@@ -63,7 +64,9 @@ export async function planPostgresRestore(
   run: RestoreRun,
 ): Promise<RestorePlan> {
   if (request.to) throw new UsageError("restore postgres: --to is for volumes; a database restores into its running container");
-  if (request.toContainer) return planPitrRestore({ ...request, toContainer: request.toContainer }, target, snapshots, run);
+  if (request.toContainer || (request.pointInTime && !request.snapshot && !request.database && hasBaseBackups(snapshots, request.name))) {
+    return planPitrRestore(request, target, snapshots, run);
+  }
   if (!target) throw new BackupError(`restore: no running container is labelled as postgres target "${request.name}"`, { target: request.name });
   const picked = await pickFiles(request, snapshots, run);
   const files = picked.files.filter((f) => f.kind === KIND.postgres && (!request.database || f.database === request.database));

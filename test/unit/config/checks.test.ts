@@ -57,7 +57,7 @@ describe("checks across variables", () => {
   });
 
   it("knows exactly the kinds the registry builds", () => {
-    const kinds = buildKinds({ engine: new FakeDocker([], () => ({ exitCode: 0 })), sandbox: new FakeDocker([], () => ({ exitCode: 0 })), hookTimeoutMs: 1, meilisearch: { apiKey: undefined, pollIntervalMs: 1, timeoutMs: 1 }, volumes: { root: "/v", names: [] }, helper: async () => undefined });
+    const kinds = buildKinds({ engine: new FakeDocker([], () => ({ exitCode: 0 })), sandbox: new FakeDocker([], () => ({ exitCode: 0 })), hookTimeoutMs: 1, walMaxRetained: "8GB", meilisearch: { apiKey: undefined, pollIntervalMs: 1, timeoutMs: 1 }, volumes: { root: "/v", names: [] }, helper: async () => undefined });
     expect([...TARGET_KINDS].sort()).toEqual(kinds.map((k) => k.name).sort());
   });
 

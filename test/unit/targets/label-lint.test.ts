@@ -6,7 +6,7 @@ import { buildKinds, labelRules } from "../../../src/targets/registry.js";
 import { FakeDocker } from "../../support/fake-docker.js";
 
 const fake = new FakeDocker([], () => ({ exitCode: 0 }));
-const kinds = buildKinds({ engine: fake, sandbox: fake, hookTimeoutMs: 1, meilisearch: { apiKey: undefined, pollIntervalMs: 1, timeoutMs: 1 }, volumes: { root: "/v", names: [] }, helper: async () => undefined });
+const kinds = buildKinds({ engine: fake, sandbox: fake, hookTimeoutMs: 1, walMaxRetained: "8GB", meilisearch: { apiKey: undefined, pollIntervalMs: 1, timeoutMs: 1 }, volumes: { root: "/v", names: [] }, helper: async () => undefined });
 const rules = labelRules(kinds);
 
 afterEach(forgetSecrets);
