@@ -31,6 +31,7 @@ export function pitrTimes(snapshots: readonly Snapshot[]): Map<string, { bases: 
 }
 
 const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
+const span = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
 
 export function pitrSection(snapshots: readonly Snapshot[], t: StatusThresholds, now: Date, problem: Problem): PitrStatus[] {
   const out: PitrStatus[] = [];
@@ -51,7 +52,7 @@ export function pitrSection(snapshots: readonly Snapshot[], t: StatusThresholds,
     const name = `postgres/${target}`;
     if (!newestBase) problem("WARNING", `${name}: point-in-time recovery has no base backup yet (the basebackup job makes one)`);
     if (lagMs === undefined) problem("WARNING", `${name}: point-in-time recovery has no archived WAL yet (the wal job archives it)`);
-    else if (lagMs > t.walMaxLagMs) problem("WARNING", `${name}: the WAL archive is ${Math.round(lagMs / 60_000)} min behind (warning after ${Math.round(t.walMaxLagMs / 60_000)} min): transactions since ${newestWal?.time.toISOString()} cannot be recovered yet`);
+    else if (lagMs > t.walMaxLagMs) problem("WARNING", `${name}: the WAL archive is ${span(lagMs)} behind (warning after ${span(t.walMaxLagMs)}): transactions since ${newestWal?.time.toISOString()} cannot be recovered yet`);
     if (newestWal?.retained !== undefined && newestWal.retained > t.walWarnRetainedBytes) {
       problem("WARNING", `${name}: the replication slot held ${mb(newestWal.retained)} of WAL on the server (warning above ${mb(t.walWarnRetainedBytes)})`);
     }

@@ -3,11 +3,11 @@
 // Rows are committed at known times while the wal job archives; `restore postgres … --at T
 // --to-container NAME` must give back exactly the rows committed up to T, for several T, one of them
 // seconds before a DROP TABLE.
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { agentProject, agentSecret, type ComposeProject, ensureAgentImage } from "./support/compose.js";
 import { PG_IMAGES } from "./support/docker.js";
 import { psql } from "./support/drill.js";
@@ -44,7 +44,7 @@ beforeAll(async () => {
   const offsite = join(work, "offsite");
   mkdirSync(offsite);
   project = agentProject(work, "pitr", FILES, {
-    settings: ["BACKUP_LOG_FORMAT=json"],
+    settings: ["BACKUP_LOG_FORMAT=json", "BACKUP_WAL_MAX_LAG=20s"],
     crontab: "0 3 1 1 * backup\n",
     vars: { POSTGRES15_IMAGE: PG_IMAGES[15], OFFSITE_HOST_DIR: offsite, OFFSITE_PASSWORD_HOST_FILE: agentSecret(join(work, "offsite-password")) },
   });
@@ -136,5 +136,56 @@ describe("point-in-time recovery", () => {
     const again = await agent(["restore", "postgres", "db", "--at", after, "--to-container", name]);
     expect(again.exitCode, again.output).toBe(0);
     expect(await inRecovered(name, db, "SELECT string_agg(c::text, '|' ORDER BY batch) FROM (SELECT batch, count(*) c FROM ledger GROUP BY batch) x")).toBe("100|1000|2000|3000|9");
+  });
+
+  it("loses no WAL when the archiving daemon is SIGKILLed and started again, and warns once it is gone for good", async () => {
+    const db = SERVERS[0];
+    const project_ = project as ComposeProject & { dir: string };
+    writeFileSync(join(project_.dir, "crontab"), "*/3 * * * * * wal\n");
+    await psql(project, "db", db.user, db.database, "CREATE TABLE outage (i int, at timestamptz DEFAULT clock_timestamp())");
+    const base = await agent(["run", "basebackup"]);
+    expect(base.exitCode, base.output).toBe(0);
+    await project.compose(["up", "-d", "--no-build", "backup-agent"]);
+    const daemon = (await project.compose(["ps", "-q", "backup-agent"])).stdout.trim();
+    const commit = async (i: number) => {
+      await psql(project, "db", db.user, db.database, `INSERT INTO outage (i) VALUES (${i})`);
+      return psql(project, "db", db.user, db.database, "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')");
+    };
+    let inOutage = "";
+    let last = "";
+    for (let i = 1; i <= 24; i++) {
+      last = await commit(i);
+      if (i === 8) await execa("docker", ["kill", "--signal", "KILL", daemon]);
+      if (i === 12) {
+        // The slot holds the WAL meanwhile: nobody streams it, nothing is recycled past it.
+        expect(await psql(project, "db", db.user, db.database, "SELECT active FROM pg_replication_slots WHERE slot_name = 'backup_agent'")).toBe("f");
+      }
+      if (i === 14) inOutage = last;
+      if (i === 16) await project.compose(["up", "-d", "--no-build", "backup-agent"]);
+      await sleep(700);
+    }
+    // Once the restarted daemon has archived past the last commit, a time inside the outage recovers.
+    await vi.waitFor(
+      async () => {
+        const status = await agent(["status", "--standalone", "--json"]);
+        const report = JSON.parse(status.output.slice(0, status.output.lastIndexOf("}") + 1)) as { pitr: { target: string; windowTo?: string }[] };
+        expect(Date.parse(report.pitr.find((p) => p.target === "db")?.windowTo ?? "") > Date.parse(last)).toBe(true);
+      },
+      { timeout: 60_000, interval: 2000 },
+    );
+    await project.compose(["stop", "backup-agent"]);
+    const name = `${project.name}-db-outage`;
+    recovered.push(name);
+    const restore = await agent(["restore", "postgres", "db", "--at", inOutage, "--to-container", name]);
+    expect(restore.exitCode, restore.output).toBe(0);
+    expect(await inRecovered(name, db, "SELECT string_agg(i::text, ',' ORDER BY i) FROM outage")).toBe("1,2,3,4,5,6,7,8,9,10,11,12,13,14");
+
+    // Gone for good: the database keeps running, its WAL bounded by max_slot_wal_keep_size, and status says so.
+    await sleep(22_000);
+    expect(await psql(project, "db", db.user, db.database, "SHOW max_slot_wal_keep_size")).toBe("8GB");
+    expect(await commit(99)).toMatch(/^\d{4}-/);
+    const status = await agent(["status", "--standalone"]);
+    expect(status.exitCode).toBeGreaterThanOrEqual(1);
+    expect(status.output).toMatch(/WARNING: postgres\/db: the WAL archive is \d+ s behind \(warning after 20 s\)/);
   });
 });
