@@ -3,12 +3,12 @@
 // Rows are committed at known times while the wal job archives; `restore postgres … --at T
 // --to-container NAME` must give back exactly the rows committed up to T, for several T, one of them
 // seconds before a DROP TABLE.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { agentProject, agentSecret, type ComposeProject, ensureAgentImage } from "./support/compose.js";
+import { AGENT_UID, agentProject, agentSecret, type ComposeProject, ensureAgentImage } from "./support/compose.js";
 import { PG_IMAGES } from "./support/docker.js";
 import { psql } from "./support/drill.js";
 
@@ -21,8 +21,8 @@ const SERVERS = [
 let project: ComposeProject;
 const recovered: string[] = [];
 
-async function agent(args: string[]) {
-  const result = await project.compose(["run", "--rm", "backup-agent", ...args], { reject: false, timeout: 600_000 });
+async function agent(args: string[], extra: string[] = []) {
+  const result = await project.compose(["run", "--rm", ...extra, "backup-agent", ...args], { reject: false, timeout: 600_000 });
   return { exitCode: result.exitCode, output: `${result.stdout}\n${result.stderr}` };
 }
 
@@ -43,6 +43,7 @@ beforeAll(async () => {
   await ensureAgentImage();
   const offsite = join(work, "offsite");
   mkdirSync(offsite);
+  chownSync(offsite, AGENT_UID, AGENT_UID);
   project = agentProject(work, "pitr", FILES, {
     settings: ["BACKUP_LOG_FORMAT=json", "BACKUP_WAL_MAX_LAG=20s"],
     crontab: "0 3 1 1 * backup\n",
@@ -105,6 +106,16 @@ describe("point-in-time recovery", () => {
         await execa("docker", ["rm", "-f", name]);
       }
     }
+    // From the offsite copy alone, as after the loss of the host: the copies keep the recorded ids.
+    const offsite = ["-e", "BACKUP_OFFSITE_REPOSITORY=/offsite/repository", "-e", "BACKUP_OFFSITE_PASSWORD_FILE=/run/secrets/offsite-password"];
+    const copy = await agent(["run", "offsite"], offsite);
+    expect(copy.exitCode, copy.output).toBe(0);
+    const fromCopy = `${project.name}-db15-from-offsite`;
+    recovered.push(fromCopy);
+    const remote = await agent(["restore", "postgres", "db15", "--from", "offsite", "--at", times.db15?.[1] as string, "--to-container", fromCopy], offsite);
+    expect(remote.exitCode, remote.output).toBe(0);
+    expect(await inRecovered(fromCopy, SERVERS[1], "SELECT string_agg(c::text, '|' ORDER BY batch) FROM (SELECT batch, count(*) c FROM ledger GROUP BY batch) x")).toBe("100|1000|2000");
+
     // A time outside the window is refused, naming it.
     const early = await agent(["restore", "postgres", "db", "--at", "2020-01-01T00:00:00Z", "--to-container", `${project.name}-too-early`]);
     expect(early.exitCode).toBe(1);

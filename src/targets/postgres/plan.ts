@@ -23,10 +23,12 @@ export async function planPostgres(engine: Engine, target: PostgresTarget, signa
     name: target.name,
     container: target.container.name,
     state: target.container.state,
-    details: { user: target.user, compress: target.compress, globals: target.globals, databases },
+    details: { user: target.user, compress: target.compress, globals: target.globals, databases, pitr: target.pitr },
     files: [
       ...(target.globals ? [`postgres/${target.name}/globals.sql`] : []),
       ...databases.map((d) => `postgres/${target.name}/${d}.dump`),
+      // Point-in-time recovery: the basebackup and wal jobs store these, not a backup run.
+      ...(target.pitr ? [`postgres/${target.name}/base.tar (basebackup job)`, `postgres/${target.name}/wal.tar (wal job, every run)`] : []),
     ],
     problems,
   };

@@ -27,7 +27,7 @@ export const CLI_CASES: Record<string, BadInput[]> = {
     { ...usage("a bad command line even when the configuration is bad too", ["status", "--verbose"], 'status: unexpected argument "--verbose"'), env: { BACKUP_JOB_TIMEOUT: "25d" } },
   ],
   run: [
-    usage("run without a job", ["run"], "run: which job? No job was named (usage: run <job> [flags], with a job of postgres, backup, offsite, verify, check)"),
+    usage("run without a job", ["run"], "run: which job? No job was named (usage: run <job> [flags], with a job of postgres, backup, offsite, verify, check, wal, basebackup)"),
     usage("run with an unknown job", ["run", "bakcup"], 'run: unknown job "bakcup"'),
     usage("run with an unknown flag", ["run", "backup", "--frobnicate"], 'run: job "backup" does not take "--frobnicate" (expected --prune, --check)'),
     usage("run with a flag the job does not take", ["run", "check", "--prune"], 'run: job "check" does not take "--prune" (expected no flags)'),

@@ -34,7 +34,7 @@ export const SCHEDULE_CASES: Record<string, BadInput[]> = {
     line("a schedule without a job", "0 * * * *\n", ['line 1: no job name after the schedule "0 * * * *"']),
   ],
   jobs: [
-    line("an unknown job", "0 * * * * backpu\n", ['line 1: unknown job "backpu" (expected one of postgres, backup, offsite, verify, check)']),
+    line("an unknown job", "0 * * * * backpu\n", ['line 1: unknown job "backpu" (expected one of postgres, backup, offsite, verify, check, wal, basebackup)']),
     line("a flag the job does not take", "0 * * * * check --prune\n", ['line 1: job "check" does not take "--prune" (expected no flags)']),
     line("an unknown flag after good ones", "0 3 * * * backup --prune --frobnicate\n", ['line 1: job "backup" does not take "--frobnicate" (expected --prune, --check)']),
     line("a flag without dashes", "0 3 * * * backup prune\n", ['line 1: job "backup" does not take "prune"']),

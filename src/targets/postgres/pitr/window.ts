@@ -3,6 +3,7 @@
 // with no gap. A time outside the window, or a missing segment, is refused naming the window.
 import { BackupError } from "../../../core/errors.js";
 import type { Repository, Snapshot } from "../../../restic/repository.js";
+import { isRecordedSnapshot } from "../../../restic/select.js";
 import { KIND } from "../../../restic/tags.js";
 import { readManifest } from "../../manifest.js";
 import type { BaseBackupFacts } from "./base.js";
@@ -68,7 +69,8 @@ export async function planRecovery(repository: Repository, snapshots: readonly S
   if (!newest || newest.cutTime < at) throw new BackupError(`${at.toISOString()} is after the newest archived WAL: ${window}`, { target });
   for (const base of bases.filter((b) => b.time <= at).reverse()) {
     const found = await readManifest(repository, snapshots, { kind: KIND.postgresBase, target, run: base.tags.run }, signal);
-    const entry = found?.manifest.files.find((f) => f.snapshot === base.id || base.id.startsWith(f.snapshot));
+    // By id, or by the recorded one in a copy (the offsite repository's snapshots have new ids).
+    const entry = found?.manifest.files.find((f) => isRecordedSnapshot(base, f.snapshot));
     if (!entry) continue;
     const facts = entry as unknown as BaseBackupFacts;
     if (new Date(facts.consistentAt) > at) continue;
