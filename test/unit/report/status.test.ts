@@ -165,3 +165,28 @@ describe("status of the repository as a whole", () => {
     expect(report.targets[0]?.reasons).toEqual(["unknown: the repository cannot be read"]);
   });
 });
+
+describe("status of point-in-time recovery", () => {
+  const verified = verifyRecord(30, [{ kind: "postgres", target: "db", database: "", ok: true }]);
+  const wal = (minutesAgo: number, retained: number) =>
+    snap("postgres-wal", "db", minutesAgo / 60, { "wal-time": new Date(now.getTime() - minutesAgo * 60_000).toISOString(), "slot-retained": String(retained) });
+
+  it("shows the recoverable window and stays GOOD while the archive keeps up", () => {
+    const report = evaluateStatus(input({ snapshots: [...fresh, snap("postgres-base", "db", 10), wal(3, 1000), wal(1, 16_777_216)], verify: verified }), thresholds, now);
+    expect(report.problems).toEqual([]);
+    expect(report.pitr).toEqual([
+      { target: "db", windowFrom: "2026-11-21T02:00:00.000Z", windowTo: "2026-11-21T11:59:00.000Z", walLagSeconds: 60, baseBackupAgeSeconds: 36_000, baseBackups: 1, slotRetainedBytes: 16_777_216 },
+    ]);
+  });
+
+  it("warns when the archive lags, when the slot holds too much, and when there is no base backup", () => {
+    const lagging = evaluateStatus(input({ snapshots: [...fresh, snap("postgres-base", "db", 10), wal(12, 3 * 2 ** 30)], verify: verified }), thresholds, now);
+    expect(lagging.level).toBe("WARNING");
+    expect(lagging.problems.map((p) => p.message)).toEqual([
+      "postgres/db: the WAL archive is 12 min behind (warning after 5 min): transactions since 2026-11-21T11:48:00.000Z cannot be recovered yet",
+      "postgres/db: the replication slot held 3072 MB of WAL on the server (warning above 2048 MB)",
+    ]);
+    const noBase = evaluateStatus(input({ snapshots: [...fresh, wal(1, 0)], verify: verified }), thresholds, now);
+    expect(noBase.problems.map((p) => p.message)).toEqual(["postgres/db: point-in-time recovery has no base backup yet (the basebackup job makes one)"]);
+  });
+});
