@@ -1,5 +1,6 @@
 // The narrow view of the Docker Engine that restore-verify and restore need: throwaway containers and
 // execs that read a stream on stdin. Implemented over dockerode in dockerode-sandbox.ts.
+import { randomBytes } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
 import type { ExecOptions, ExecResult } from "./engine.js";
 
@@ -10,6 +11,14 @@ export const VERIFY_RUN_LABEL = "backup-agent.verify.run";
 export const OWNER_LABEL = "backup-agent.owner";
 /** What a throwaway is for: verify (a restored copy to query) or restore (a helper that writes a volume). */
 export const ROLE_LABEL = "backup-agent.role";
+
+/** A throwaway's name: `backup-agent-<what>-<target, in characters Docker accepts>-<random>`. */
+export function throwawayName(what: string, target: string): string {
+  return `backup-agent-${what}-${target.replace(/[^a-zA-Z0-9_.-]/g, "_").slice(0, 40)}-${randomBytes(3).toString("hex")}`;
+}
+
+/** An entrypoint that idles until the container is stopped, in any image with a POSIX shell. */
+export const IDLE_ENTRYPOINT = ["sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
 
 export interface LabelledContainer {
   id: string;

@@ -7,7 +7,7 @@ import { settleWithLimit } from "../core/limit.js";
 import { resolveProject } from "../docker/project.js";
 import { type PostgresTarget, discoverPostgres } from "../targets/postgres/discover.js";
 import { baseBackup } from "../targets/postgres/pitr/base.js";
-import { archiveWal, type WalState } from "../targets/postgres/pitr/wal.js";
+import { archiveWal } from "../targets/postgres/pitr/wal.js";
 import type { KindRun } from "../targets/kind.js";
 import type { JobDeps } from "./deps.js";
 
@@ -35,16 +35,11 @@ async function eachPitrTarget(deps: PitrDeps, ctx: RunContext, what: string, wor
 }
 
 export function walJob(deps: PitrDeps): Job {
-  const state: WalState = new Map();
   return {
     name: "wal" satisfies JobName,
     run: (ctx) =>
       eachPitrTarget(deps, ctx, "WAL archiving", async (target, run) => {
-        const done = await archiveWal(deps.engine, target, run, { maxRetained: deps.walMaxRetained, state });
-        if (!done.snapshotId) {
-          run.log.debug({ cutLsn: done.cutLsn }, `no WAL written by ${target.name} since the last run`);
-          return;
-        }
+        const done = await archiveWal(deps.engine, target, run, { maxRetained: deps.walMaxRetained });
         deps.metrics.pitr.walStored(target.name, new Date(done.cutTime), done.slotRetainedBytes);
         run.log.info(
           { snapshot: done.snapshotId.slice(0, 8), segments: done.segments.length, cutLsn: done.cutLsn, cutTime: done.cutTime, bytes: done.bytes, added: done.added, slotRetainedBytes: done.slotRetainedBytes },

@@ -1,6 +1,7 @@
 // A target's container as it is now: kinds that exec into it or read from it check it first.
 import { BackupError } from "../core/errors.js";
-import type { ContainerInfo, Engine } from "../docker/engine.js";
+import { exitNote, lastLines } from "../core/text.js";
+import type { ContainerInfo, Engine, ExecOptions } from "../docker/engine.js";
 import { describeHooks } from "./hooks.js";
 
 /** The container, freshly inspected; throws naming the target when it is gone or not running. */
@@ -17,6 +18,24 @@ export async function runningContainer(
     throw new BackupError(`${what}: container ${current.name} is not running (state: ${current.state})`, { target: target.name });
   }
   return current;
+}
+
+/**
+ * Runs cmd in the container and returns its stdout; a non-zero exit throws naming `what`, what was
+ * being done, the command, its exit code and the end of its stderr.
+ */
+export async function checkedExec(
+  engine: Pick<Engine, "execText">,
+  id: string,
+  cmd: readonly string[],
+  options: ExecOptions,
+  failure: { what: string; doing: string; target?: string },
+): Promise<string> {
+  const result = await engine.execText(id, cmd, options);
+  if (result.exitCode !== 0) {
+    throw new BackupError(`${failure.what}: ${failure.doing}: ${cmd[0]} exited ${result.exitCode}${exitNote(result.exitCode)}: ${lastLines(result.stderr)}`, { target: failure.target });
+  }
+  return result.stdout;
 }
 
 /**

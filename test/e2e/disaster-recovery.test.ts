@@ -93,12 +93,6 @@ async function fingerprint(): Promise<Fingerprint> {
   };
 }
 
-/** `docker compose … --profile backup run --rm backup-agent <args>`, as the README has the operator run it. */
-async function agent(args: string[], extra: string[] = []) {
-  const result = await project.compose(["run", "--rm", ...extra, "backup-agent", ...args], { reject: false, timeout: 600_000 });
-  return { exitCode: result.exitCode, stdout: result.stdout, output: `${result.stdout}\n${result.stderr}` };
-}
-
 async function helpers(): Promise<string[]> {
   const out = await execa("docker", ["ps", "-aq", "--filter", `label=backup-agent.restore.target=${volume}`]);
   return out.stdout.split("\n").filter(Boolean);
@@ -130,7 +124,7 @@ beforeAll(async () => {
     vars: { POSTGRES15_IMAGE: PG_IMAGES[15], OFFSITE_HOST_DIR: offsiteRoot, OFFSITE_PASSWORD_HOST_FILE: offsitePassword },
   });
   volume = `${project.name}_appdata`;
-  const check = await agent(["run", "check"]);
+  const check = await project.agent(["run", "check"]);
   expect(check.exitCode, check.output).toBe(0);
   await project.compose(["up", "-d", "--no-build", "--wait", "--wait-timeout", "120", "db", "db15", "app"]);
   await psql(project, "db", "shop", "shop", SEED_17);
@@ -142,9 +136,9 @@ beforeAll(async () => {
   expect(before.db["shop/public.orders"]).toMatch(/^3000 /);
   expect(before.files.some((f) => f.startsWith("shared/tool|f|0:1000|4755|")), before.files.join("\n")).toBe(true);
 
-  const backup = await agent(["run", "backup"]);
+  const backup = await project.agent(["run", "backup"]);
   expect(backup.exitCode, backup.output).toBe(0);
-  const offsite = await agent(["run", "offsite"]);
+  const offsite = await project.agent(["run", "offsite"]);
   expect(offsite.exitCode, offsite.output).toBe(0);
 }, 900_000);
 
@@ -165,14 +159,14 @@ describe("verify proves the offsite copy", () => {
     closeSync(fd);
     await execa("chown", ["-R", `${AGENT_UID}:${AGENT_UID}`, damaged]);
 
-    const verify = await agent(["run", "verify"], ["-e", "BACKUP_OFFSITE_REPOSITORY=/offsite/damaged", "-e", "BACKUP_CHECK_SUBSET=100%"]);
+    const verify = await project.agent(["run", "verify"], ["-e", "BACKUP_OFFSITE_REPOSITORY=/offsite/damaged", "-e", "BACKUP_CHECK_SUBSET=100%"]);
     expect(verify.exitCode, verify.output).toBe(1);
     expect(verify.output).toMatch(/offsite repository \/offsite\/damaged: restic check/);
     expect(verify.output).toContain(pack.name.slice(0, 8));
     // The local repository's targets and check all passed: only the offsite copy is named.
     const failed = verify.output.split("\n").filter((l) => /"msg":"verify of .* failed"/.test(l));
     expect(failed.every((l) => l.includes("in the offsite repository")), failed.join("\n")).toBe(true);
-    const status = await agent(["status", "--standalone", "--json"]);
+    const status = await project.agent(["status", "--standalone", "--json"]);
     const report = JSON.parse(status.stdout);
     expect(report.check.ok).toBe(true);
     expect(report.offsiteCheck.ok).toBe(false);
@@ -189,17 +183,17 @@ describe("disaster recovery from the offsite copy, as the README says", () => {
     const fresh = await execa("docker", ["run", "--rm", "-v", `${volume}:/v`, "backup-agent-test/debian:trixie", "stat", "-c", "%u %a", "/v"]).catch(() => undefined);
     expect(fresh?.stdout.trim()).toBe("0 755");
     // Step 3.
-    const restore = await agent(["restore", "all", "--from", "offsite", "--yes"]);
+    const restore = await project.agent(["restore", "all", "--from", "offsite", "--yes"]);
     expect(restore.exitCode, restore.output).toBe(0);
     expect(restore.output).toContain("Reading the offsite repository /offsite/repository");
     expect(restore.output).toMatch(/Resolved to the newest backups, the latest of them from \d{4}-\d\d-\d\dT/);
     // Step 4: the new local repository, deduplicating against the offsite history.
-    const check = await agent(["run", "check"]);
+    const check = await project.agent(["run", "check"]);
     expect(check.exitCode, check.output).toBe(0);
     expect(check.output).toContain("chunker parameters of the offsite repository");
     // Step 5.
     await project.compose(["up", "-d", "--no-build"]);
-    const backup = await agent(["run", "backup"]);
+    const backup = await project.agent(["run", "backup"]);
     expect(backup.exitCode, backup.output).toBe(0);
 
     const after = await fingerprint();
@@ -222,7 +216,7 @@ describe("disaster recovery from the offsite copy, as the README says", () => {
     // The killed agent could not clean up: its helper is still there.
     expect((await helpers()).length).toBe(1);
 
-    const again = await agent(["restore", "all", "--from", "offsite", "--yes"]);
+    const again = await project.agent(["restore", "all", "--from", "offsite", "--yes"]);
     expect(again.exitCode, again.output).toBe(0);
     expect(again.output).toContain("removed leftover throwaway container");
     expect(await helpers()).toEqual([]);

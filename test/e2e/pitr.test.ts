@@ -21,11 +21,6 @@ const SERVERS = [
 let project: ComposeProject;
 const recovered: string[] = [];
 
-async function agent(args: string[], extra: string[] = []) {
-  const result = await project.compose(["run", "--rm", ...extra, "backup-agent", ...args], { reject: false, timeout: 600_000 });
-  return { exitCode: result.exitCode, output: `${result.stdout}\n${result.stderr}` };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Commits a batch of rows and returns the server's time just after the commit. */
@@ -51,7 +46,7 @@ beforeAll(async () => {
   });
   await project.compose(["up", "-d", "--no-build", "--wait", "--wait-timeout", "120", "db", "db15"]);
   for (const s of SERVERS) await psql(project, s.service, s.user, s.database, "CREATE TABLE ledger (batch int, n int, at timestamptz DEFAULT clock_timestamp());");
-  expect((await agent(["run", "check"])).exitCode).toBe(0);
+  expect((await project.agent(["run", "check"])).exitCode).toBe(0);
 }, 600_000);
 
 afterAll(async () => {
@@ -63,8 +58,8 @@ describe("point-in-time recovery", () => {
   it("recovers exactly the rows committed up to each chosen time, also seconds before a DROP TABLE", async () => {
     // Some history before the base backup, then the base backup (and the hourly dumps, as ever).
     for (const s of SERVERS) await commitBatch(s, 0, 100);
-    expect((await agent(["run", "postgres"])).exitCode).toBe(0);
-    const base = await agent(["run", "basebackup"]);
+    expect((await project.agent(["run", "postgres"])).exitCode).toBe(0);
+    const base = await project.agent(["run", "basebackup"]);
     expect(base.exitCode, base.output).toBe(0);
     expect(base.output).toContain("created replication slot backup_agent");
     expect(base.output).toContain("set max_slot_wal_keep_size = '8GB'");
@@ -73,7 +68,7 @@ describe("point-in-time recovery", () => {
     for (let batch = 1; batch <= 3; batch++) {
       for (const s of SERVERS) times[s.service]?.push(await commitBatch(s, batch, 1000 * batch));
       await sleep(1100);
-      const wal = await agent(["run", "wal"]);
+      const wal = await project.agent(["run", "wal"]);
       expect(wal.exitCode, wal.output).toBe(0);
       expect(wal.output).toMatch(/archived the WAL of db up to/);
     }
@@ -85,7 +80,7 @@ describe("point-in-time recovery", () => {
       await sleep(1100);
       await psql(project, s.service, s.user, s.database, "DROP TABLE ledger;");
     }
-    expect((await agent(["run", "wal"])).exitCode).toBe(0);
+    expect((await project.agent(["run", "wal"])).exitCode).toBe(0);
 
     for (const s of SERVERS) {
       const cases = [
@@ -96,7 +91,7 @@ describe("point-in-time recovery", () => {
       for (const [i, c] of cases.entries()) {
         const name = `${project.name}-${s.service}-at-${i}`;
         recovered.push(name);
-        const restore = await agent(["restore", "postgres", s.service, "--at", c.at, "--to-container", name]);
+        const restore = await project.agent(["restore", "postgres", s.service, "--at", c.at, "--to-container", name]);
         expect(restore.exitCode, restore.output).toBe(0);
         expect(restore.output).toContain(`recovered ${s.service} to`);
         const counts = await inRecovered(name, s, "SELECT string_agg(c::text, '|' ORDER BY batch) FROM (SELECT batch, count(*) c FROM ledger GROUP BY batch) x");
@@ -108,31 +103,31 @@ describe("point-in-time recovery", () => {
     }
     // From the offsite copy alone, as after the loss of the host: the copies keep the recorded ids.
     const offsite = ["-e", "BACKUP_OFFSITE_REPOSITORY=/offsite/repository", "-e", "BACKUP_OFFSITE_PASSWORD_FILE=/run/secrets/offsite-password"];
-    const copy = await agent(["run", "offsite"], offsite);
+    const copy = await project.agent(["run", "offsite"], offsite);
     expect(copy.exitCode, copy.output).toBe(0);
     const fromCopy = `${project.name}-db15-from-offsite`;
     recovered.push(fromCopy);
-    const remote = await agent(["restore", "postgres", "db15", "--from", "offsite", "--at", times.db15?.[1] as string, "--to-container", fromCopy], offsite);
+    const remote = await project.agent(["restore", "postgres", "db15", "--from", "offsite", "--at", times.db15?.[1] as string, "--to-container", fromCopy], offsite);
     expect(remote.exitCode, remote.output).toBe(0);
     expect(await inRecovered(fromCopy, SERVERS[1], "SELECT string_agg(c::text, '|' ORDER BY batch) FROM (SELECT batch, count(*) c FROM ledger GROUP BY batch) x")).toBe("100|1000|2000");
 
     // A time outside the window is refused, naming it.
-    const early = await agent(["restore", "postgres", "db", "--at", "2020-01-01T00:00:00Z", "--to-container", `${project.name}-too-early`]);
+    const early = await project.agent(["restore", "postgres", "db", "--at", "2020-01-01T00:00:00Z", "--to-container", `${project.name}-too-early`]);
     expect(early.exitCode).toBe(1);
     expect(early.output).toMatch(/is before the oldest base backup that is consistent by then: the recoverable window of db is from about \d{4}-/);
 
     // The weekly verify drills it: recovery to the newest archived point, in a throwaway container.
-    const verify = await agent(["run", "verify"]);
+    const verify = await project.agent(["run", "verify"]);
     for (const s of SERVERS) expect(verify.output).toMatch(new RegExp(`"msg":"point-in-time recovery of ${s.service} to [^"]+ reached it"`));
     expect(verify.output).not.toContain("verify of point-in-time recovery failed");
-    const status = await agent(["status", "--standalone", "--json"]);
+    const status = await project.agent(["status", "--standalone", "--json"]);
     const report = JSON.parse(status.output.slice(0, status.output.lastIndexOf("}") + 1)) as { pitr: { target: string; windowFrom?: string; windowTo?: string; baseBackups: number }[] };
     expect(report.pitr.map((p) => [p.target, p.baseBackups])).toEqual([["db", 1], ["db15", 1]]);
     for (const p of report.pitr) expect(Date.parse(p.windowTo ?? "") - Date.parse(p.windowFrom ?? "")).toBeGreaterThan(5000);
 
     // Into the live server, confirmed: the dropped table comes back with exactly its rows.
     const db = SERVERS[0];
-    const swap = await agent(["restore", "postgres", "db", "--at", beforeDrop.db as string, "--yes"]);
+    const swap = await project.agent(["restore", "postgres", "db", "--at", beforeDrop.db as string, "--yes"]);
     expect(swap.exitCode, swap.output).toBe(0);
     expect(swap.output).toContain(`db answers on the data recovered to ${beforeDrop.db}`);
     expect(swap.output).toContain("stored a new base backup of db");
@@ -140,11 +135,11 @@ describe("point-in-time recovery", () => {
     // The recovered server goes on being archived (a new timeline): a time after the swap recovers too.
     const after = await commitBatch(db, 9, 9);
     await sleep(1100);
-    const wal = await agent(["run", "wal"]);
+    const wal = await project.agent(["run", "wal"]);
     expect(wal.exitCode, wal.output).toBe(0);
     const name = `${project.name}-db-after-swap`;
     recovered.push(name);
-    const again = await agent(["restore", "postgres", "db", "--at", after, "--to-container", name]);
+    const again = await project.agent(["restore", "postgres", "db", "--at", after, "--to-container", name]);
     expect(again.exitCode, again.output).toBe(0);
     expect(await inRecovered(name, db, "SELECT string_agg(c::text, '|' ORDER BY batch) FROM (SELECT batch, count(*) c FROM ledger GROUP BY batch) x")).toBe("100|1000|2000|3000|9");
   });
@@ -154,7 +149,7 @@ describe("point-in-time recovery", () => {
     const project_ = project as ComposeProject & { dir: string };
     writeFileSync(join(project_.dir, "crontab"), "*/3 * * * * * wal\n");
     await psql(project, "db", db.user, db.database, "CREATE TABLE outage (i int, at timestamptz DEFAULT clock_timestamp())");
-    const base = await agent(["run", "basebackup"]);
+    const base = await project.agent(["run", "basebackup"]);
     expect(base.exitCode, base.output).toBe(0);
     await project.compose(["up", "-d", "--no-build", "backup-agent"]);
     const daemon = (await project.compose(["ps", "-q", "backup-agent"])).stdout.trim();
@@ -178,7 +173,7 @@ describe("point-in-time recovery", () => {
     // Once the restarted daemon has archived past the last commit, a time inside the outage recovers.
     await vi.waitFor(
       async () => {
-        const status = await agent(["status", "--standalone", "--json"]);
+        const status = await project.agent(["status", "--standalone", "--json"]);
         const report = JSON.parse(status.output.slice(0, status.output.lastIndexOf("}") + 1)) as { pitr: { target: string; windowTo?: string }[] };
         expect(Date.parse(report.pitr.find((p) => p.target === "db")?.windowTo ?? "") > Date.parse(last)).toBe(true);
       },
@@ -187,7 +182,7 @@ describe("point-in-time recovery", () => {
     await project.compose(["stop", "backup-agent"]);
     const name = `${project.name}-db-outage`;
     recovered.push(name);
-    const restore = await agent(["restore", "postgres", "db", "--at", inOutage, "--to-container", name]);
+    const restore = await project.agent(["restore", "postgres", "db", "--at", inOutage, "--to-container", name]);
     expect(restore.exitCode, restore.output).toBe(0);
     expect(await inRecovered(name, db, "SELECT string_agg(i::text, ',' ORDER BY i) FROM outage")).toBe("1,2,3,4,5,6,7,8,9,10,11,12,13,14");
 
@@ -195,7 +190,7 @@ describe("point-in-time recovery", () => {
     await sleep(22_000);
     expect(await psql(project, "db", db.user, db.database, "SHOW max_slot_wal_keep_size")).toBe("8GB");
     expect(await commit(99)).toMatch(/^\d{4}-/);
-    const status = await agent(["status", "--standalone"]);
+    const status = await project.agent(["status", "--standalone"]);
     expect(status.exitCode).toBeGreaterThanOrEqual(1);
     expect(status.output).toMatch(/WARNING: postgres\/db: the WAL archive is \d+ s behind \(warning after 20 s\)/);
   });

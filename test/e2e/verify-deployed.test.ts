@@ -20,12 +20,6 @@ const LEDGER_SEED = "CREATE TABLE entries (id int PRIMARY KEY, note text); INSER
 const FAILING_CHECK = 'check "legacy: SELECT count(*) > 1000000 FROM invoices" answered "f", not true';
 let project: ComposeProject;
 
-/** `docker compose … run --rm [extra] backup-agent <args>`, as the README has the operator run it. */
-async function agent(args: string[], extra: string[] = []) {
-  const result = await project.compose(["run", "--rm", ...extra, "backup-agent", ...args], { reject: false, timeout: 600_000 });
-  return { exitCode: result.exitCode, output: `${result.stdout}\n${result.stderr}` };
-}
-
 /** The messages of a run's failed verifies (JSON log lines). */
 function failures(output: string): string[] {
   return output
@@ -99,9 +93,9 @@ beforeAll(async () => {
   for (const ledger of LEDGERS) {
     await project.compose(["exec", "-T", ledger, "sh", "-c", `mariadb -uroot -p"$MARIADB_ROOT_PASSWORD" ledger`], { input: LEDGER_SEED });
   }
-  const check = await agent(["run", "check"]);
+  const check = await project.agent(["run", "check"]);
   expect(check.exitCode, check.output).toBe(0);
-  const backup = await agent(["run", "backup"]);
+  const backup = await project.agent(["run", "backup"]);
   expect(backup.exitCode, backup.output).toBe(0);
 }, 900_000);
 
@@ -123,7 +117,7 @@ function expectTheUsersChecks(output: string): void {
 
 describe("verify with the user's own checks", () => {
   it("passes the good exec dump and the SQL checks that hold, and fails naming the cut dump, the failing command and the check", async () => {
-    const verify = await agent(["run", "verify"]);
+    const verify = await project.agent(["run", "verify"]);
     expect(verify.exitCode, verify.output).toBe(1);
     expectTheUsersChecks(verify.output);
     const left = await execa("docker", ["ps", "-aq", "--filter", "label=backup-agent.throwaway=true"]);

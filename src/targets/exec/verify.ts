@@ -2,12 +2,11 @@
 // manifest recorded, and, when the target names a verify command (backup-agent.exec.verify), fed on
 // the way to that command in a throwaway container of the source's own image: its command, its
 // environment, no network. The command decides whether the dump is good (exit 0).
-import { randomBytes } from "node:crypto";
 import type { PassThrough } from "node:stream";
 import { withCleanup } from "../../core/cleanup.js";
 import { lastLines } from "../../core/text.js";
 import type { Engine } from "../../docker/engine.js";
-import { ROLE_LABEL, type Sandbox, VERIFY_RUN_LABEL } from "../../docker/sandbox.js";
+import { ROLE_LABEL, type Sandbox, throwawayName, VERIFY_RUN_LABEL } from "../../docker/sandbox.js";
 import type { Snapshot } from "../../restic/repository.js";
 import { KIND } from "../../restic/tags.js";
 import type { KindRun, VerifyPart } from "../kind.js";
@@ -33,7 +32,7 @@ async function runVerifyCommand(deps: ExecVerifyDeps, target: ExecTarget, comman
   const box = await deps.sandbox.createThrowaway(
     {
       image: source.image,
-      name: `backup-agent-verify-${target.name.replace(/[^a-zA-Z0-9_.-]/g, "_").slice(0, 40)}-${randomBytes(3).toString("hex")}`,
+      name: throwawayName("verify", target.name),
       env: Object.entries(source.env).map(([k, v]) => `${k}=${v}`),
       labels: { [VERIFY_RUN_LABEL]: run.runId, [ROLE_LABEL]: "verify", "backup-agent.verify.target": target.name },
       ...(source.entrypoint ? { entrypoint: source.entrypoint } : {}),

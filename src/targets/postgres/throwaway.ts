@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { BackupError } from "../../core/errors.js";
 import type { Engine } from "../../docker/engine.js";
-import { ROLE_LABEL, type Sandbox, VERIFY_RUN_LABEL } from "../../docker/sandbox.js";
+import { ROLE_LABEL, type Sandbox, throwawayName, VERIFY_RUN_LABEL } from "../../docker/sandbox.js";
 
 export const VERIFY_USER = "backup_agent_verify";
 const READY_TIMEOUT_MS = 120_000;
@@ -25,7 +25,7 @@ export async function startThrowaway(
   signal: AbortSignal,
 ): Promise<Throwaway> {
   const password = randomBytes(18).toString("hex");
-  const name = `backup-agent-verify-${target.replace(/[^a-zA-Z0-9_.-]/g, "_")}-${randomBytes(3).toString("hex")}`;
+  const name = throwawayName("verify", target);
   const id = await sandbox.createThrowaway(
     {
       image,

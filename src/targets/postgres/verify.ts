@@ -15,7 +15,7 @@ import { pitrDrill } from "./pitr/drill.js";
 import { describePostgresTarget } from "./backup.js";
 import type { PostgresTarget, SqlCheck } from "./discover.js";
 import { COUNT_ROWS_SQL, compareRowCounts, parseRowCounts } from "./rowcounts.js";
-import { quoteIdent } from "./sql.js";
+import { quoteIdent, runChecks } from "./sql.js";
 import { startThrowaway, type Throwaway, waitReady } from "./throwaway.js";
 
 export interface PostgresVerifyDeps {
@@ -60,21 +60,6 @@ async function verifyDatabase(
   }
   problems.push(...(await runChecks(psql, checks, database)));
   return problems.length ? problems.join("; ") : undefined;
-}
-
-/** The user's checks of one restored database; one problem per check that does not answer true. */
-async function runChecks(psql: (sql: string, db: string) => Promise<string[]>, checks: readonly SqlCheck[], database: string): Promise<string[]> {
-  const problems: string[] = [];
-  for (const check of checks.filter((c) => c.database === database)) {
-    const named = `check "${check.database}: ${check.sql}"`;
-    try {
-      const answer = await psql(check.sql, database);
-      if (answer.length !== 1 || !["t", "true"].includes(answer[0] as string)) problems.push(`${named} answered ${JSON.stringify(answer.join(" | ").slice(0, 200))}, not true`);
-    } catch (error) {
-      problems.push(`${named} failed: ${(error as Error).message}`);
-    }
-  }
-  return problems;
 }
 
 /**

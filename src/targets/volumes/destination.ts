@@ -6,6 +6,7 @@
 import { mkdir } from "node:fs/promises";
 import { BackupError } from "../../core/errors.js";
 import type { MountInfo } from "../../docker/engine.js";
+import { mountHolding } from "../../docker/mounts.js";
 import type { ThrowawayMount } from "../../docker/sandbox.js";
 import type { RestoreSummary, Snapshot } from "../../restic/repository.js";
 import type { RestoreRun } from "../kind.js";
@@ -34,9 +35,7 @@ export async function liveDestination(helper: Helper | undefined, volume: string
 export function dirDestination(helper: Helper | undefined, dir: string): Destination {
   if (!helper) return { via: "restic", dir, shown: dir };
   if (!helper.ownMounts) return { via: "engine", image: helper.image, mount: { type: "bind", source: dir, target: "/target" }, dir: "/target", shown: dir };
-  const covering = helper.ownMounts
-    .filter((m) => !m.readOnly && (dir === m.destination || dir.startsWith(`${m.destination.replace(/\/$/, "")}/`)))
-    .sort((a, b) => b.destination.length - a.destination.length)[0];
+  const covering = mountHolding(helper.ownMounts, dir, { writable: true });
   if (!covering) {
     throw new BackupError(
       `restore: ${dir} is not on a read-write mount of the agent's container, so the restored files would go with the container: give a directory on a mounted volume or bind mount`,

@@ -3,12 +3,11 @@
 // image runs as root with the volume (or directory) mounted, and the agent streams the snapshot's
 // tree into it as a tar (`restic dump --archive tar`), which GNU tar extracts keeping owners, groups,
 // modes, times and symlinks. No repository, password or network ever reaches the helper.
-import { randomBytes } from "node:crypto";
 import { withCleanup } from "../../core/cleanup.js";
 import { BackupError } from "../../core/errors.js";
 import { lastLines } from "../../core/text.js";
 import type { Engine } from "../../docker/engine.js";
-import { ROLE_LABEL, type Sandbox, type ThrowawayMount, VERIFY_RUN_LABEL } from "../../docker/sandbox.js";
+import { ROLE_LABEL, type Sandbox, throwawayName, type ThrowawayMount, VERIFY_RUN_LABEL } from "../../docker/sandbox.js";
 import type { RestoreSummary, Snapshot } from "../../restic/repository.js";
 import type { KindRun } from "../kind.js";
 
@@ -37,7 +36,7 @@ export async function restoreThroughEngine(deps: EngineRestoreDeps, item: TreeRe
   const box = await deps.sandbox.createThrowaway(
     {
       image: item.image,
-      name: `backup-agent-restore-${item.name.replace(/[^a-zA-Z0-9_.-]/g, "_").slice(0, 40)}-${randomBytes(3).toString("hex")}`,
+      name: throwawayName("restore", item.name),
       env: [],
       labels: { [VERIFY_RUN_LABEL]: run.runId, [ROLE_LABEL]: "restore", "backup-agent.restore.target": item.name },
       user: "0",

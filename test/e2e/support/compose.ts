@@ -45,7 +45,8 @@ export function extraCaCerts(): string {
   }
 }
 
-async function ensureImage(tag: string, hash: string, args: string[]): Promise<void> {
+/** Builds `tag` with `docker build args` unless an image of that tag carries the same content hash. */
+export async function ensureImage(tag: string, hash: string, args: string[]): Promise<void> {
   const current = await execa("docker", ["image", "inspect", "-f", `{{ index .Config.Labels "${HASH_LABEL}" }}`, tag], {
     reject: false,
   });
@@ -113,6 +114,12 @@ export class ComposeProject {
       timeout: options.timeout ?? 300_000,
       ...(options.input === undefined ? {} : { input: options.input }),
     });
+  }
+
+  /** `docker compose … --profile backup run --rm [extra] backup-agent <args>`, as the README has the operator run it. */
+  async agent(args: string[], extra: string[] = []) {
+    const result = await this.compose(["run", "--rm", ...extra, "backup-agent", ...args], { reject: false, timeout: 600_000 });
+    return { exitCode: result.exitCode, stdout: result.stdout, output: `${result.stdout}\n${result.stderr}` };
   }
 
   /** The host address of a service's published port, e.g. "127.0.0.1:49153". */

@@ -9,7 +9,7 @@ import { ROLE_LABEL, type Sandbox, VERIFY_RUN_LABEL } from "../../../docker/sand
 import type { Snapshot } from "../../../restic/repository.js";
 import type { KindRun, VerifyPart } from "../../kind.js";
 import type { PostgresTarget } from "../discover.js";
-import { clientEnv } from "../sql.js";
+import { query, runChecks } from "../sql.js";
 import { recoverToTime } from "./recover.js";
 import { baseSnapshots, planRecovery, walSnapshots } from "./window.js";
 
@@ -38,14 +38,9 @@ export async function pitrDrill(
       if (previous && (!box.lastCommit || new Date(box.lastCommit) < previous)) {
         return part(`recovery to ${at.toISOString()} stopped short: the last transaction it replayed committed at ${box.lastCommit ?? "(none)"}, before the previous cut at ${previous.toISOString()}`);
       }
+      const psql = (sql: string, db: string) => query(deps.engine, target, sql, run.signal, db, box);
       const problems: string[] = [];
-      for (const check of target.checks) {
-        const named = `check "${check.database}: ${check.sql}"`;
-        const result = await deps.engine.execText(box.id, ["psql", "-X", "-w", "-A", "-t", "-d", check.database, "-c", check.sql], { env: clientEnv(target), signal: run.signal });
-        const answer = result.stdout.trim();
-        if (result.exitCode !== 0) problems.push(`${named} failed on the recovered server: ${result.stderr.trim().split("\n").at(-1)}`);
-        else if (!["t", "true"].includes(answer)) problems.push(`${named} answered ${JSON.stringify(answer.slice(0, 200))} on the recovered server, not true`);
-      }
+      for (const database of new Set(target.checks.map((c) => c.database))) problems.push(...(await runChecks(psql, target.checks, database)));
       run.log.info(
         { target: target.name, at: at.toISOString(), lastCommit: box.lastCommit, walSnapshots: plan.wal.length, seconds: Math.round(performance.now() - started) / 1000 },
         `point-in-time recovery of ${target.name} to ${at.toISOString()} reached it`,

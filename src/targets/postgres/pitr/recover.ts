@@ -2,18 +2,17 @@
 // backup's tar and the WAL snapshots that carry it forward are streamed in (no temp file), the server
 // replays the archived WAL up to the time (recovery_target_time) and promotes itself. What it reached
 // is checked, not assumed: the last transaction it replayed must have committed by then.
-import { randomBytes } from "node:crypto";
 import { BackupError } from "../../../core/errors.js";
-import { exitNote, lastLines } from "../../../core/text.js";
+import { lastLines } from "../../../core/text.js";
 import type { Engine } from "../../../docker/engine.js";
-import { ROLE_LABEL, type Sandbox } from "../../../docker/sandbox.js";
+import { IDLE_ENTRYPOINT, ROLE_LABEL, type Sandbox, throwawayName } from "../../../docker/sandbox.js";
 import type { Repository } from "../../../restic/repository.js";
 import type { PostgresTarget } from "../discover.js";
-import { clientEnv } from "../sql.js";
+import { checkedExec } from "../../container.js";
+import { clientEnv, query } from "../sql.js";
 import { walDir } from "./server.js";
 import type { RecoveryPlan } from "./window.js";
 
-const IDLE = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done";
 const PROMOTE_TIMEOUT_MS = 3_600_000;
 
 export interface RecoverDeps {
@@ -44,14 +43,14 @@ export interface RecoverOptions {
 /** Recovers into a new container; the caller removes it (unless kept) once this resolves. */
 export async function recoverToTime(deps: RecoverDeps, target: PostgresTarget, plan: RecoveryPlan, o: RecoverOptions): Promise<Recovered> {
   const source = target.container;
-  const name = o.name ?? `backup-agent-pitr-${target.name.replace(/[^a-zA-Z0-9_.-]/g, "_").slice(0, 40)}-${randomBytes(3).toString("hex")}`;
+  const name = o.name ?? throwawayName("pitr", target.name);
   const id = await deps.sandbox.createThrowaway(
     {
       image: source.image,
       name,
       env: Object.entries(source.env).map(([k, v]) => `${k}=${v}`),
       labels: o.labels ?? { [ROLE_LABEL]: "restore", "backup-agent.restore.target": target.name, "backup-agent.recovered-to": o.at.toISOString() },
-      entrypoint: ["sh", "-c", IDLE],
+      entrypoint: IDLE_ENTRYPOINT,
       cmd: [],
       keep: o.keep,
     },
@@ -69,11 +68,8 @@ export async function recoverToTime(deps: RecoverDeps, target: PostgresTarget, p
 async function recoverIn(deps: RecoverDeps, id: string, name: string, target: PostgresTarget, plan: RecoveryPlan, o: RecoverOptions): Promise<string | undefined> {
   const data = target.dataDir;
   const wal = walDir(target);
-  const run = async (cmd: string[], why: string, user = "0") => {
-    const result = await deps.engine.execText(id, cmd, { user, env: clientEnv(target), signal: o.signal });
-    if (result.exitCode !== 0) throw new BackupError(`${name}: ${why}: ${cmd[0]} exited ${result.exitCode}${exitNote(result.exitCode)}: ${lastLines(result.stderr)}`);
-    return result.stdout.trim();
-  };
+  const run = async (cmd: string[], doing: string, user = "0") =>
+    (await checkedExec(deps.engine, id, cmd, { user, env: clientEnv(target), signal: o.signal }, { what: name, doing })).trim();
   const untar = async (snapshotId: string, path: string | undefined, into: string, what: string) => {
     if (!path) throw new BackupError(`snapshot ${snapshotId.slice(0, 8)} (${what}) names no file`);
     const dump = deps.repository.dump(snapshotId, path, o.signal);
@@ -96,34 +92,29 @@ async function recoverIn(deps: RecoverDeps, id: string, name: string, target: Po
     "recovery_target_action = 'promote'",
     "archive_mode = 'off'",
   ];
-  await run(
-    [
-      "sh",
-      "-c",
-      `set -e; cd "${data}"; owner=$(stat -c %u:%g PG_VERSION); cd "${wal}"; for p in *.partial; do [ -e "$p" ] || continue; f=\${p%.partial}; [ -e "$f" ] || mv "$p" "$f"; done; rm -f ./*.partial; cd "${data}"; printf '%s\\n' ${settings.map((l) => `"${l.replace(/"/g, '\\"')}"`).join(" ")} >> postgresql.auto.conf; rm -f postmaster.pid; touch recovery.signal; chown -R "$owner" . ; chmod 700 .; mkdir -p /var/run/postgresql; chown "$owner" /var/run/postgresql; echo "$owner"`,
-    ],
-    "preparing the recovery",
-  ).then(async (owner) => {
-    const log = `${data}/backup-agent-recovery.log`;
-    await run(["pg_ctl", "-D", data, "-l", log, "-w", "-t", "3600", "start"], "PostgreSQL did not start", owner).catch(async (error: unknown) => {
-      const tail = await deps.engine.execText(id, ["tail", "-n", "5", log], { user: owner, signal: o.signal });
-      throw new BackupError(`${(error as Error).message}; its log ends: ${lastLines(tail.stdout, 5)}`);
-    });
-    await waitPromoted(deps, id, name, target, owner, log, o);
+  const prepare = `set -e; cd "${data}"; owner=$(stat -c %u:%g PG_VERSION); cd "${wal}"; for p in *.partial; do [ -e "$p" ] || continue; f=\${p%.partial}; [ -e "$f" ] || mv "$p" "$f"; done; rm -f ./*.partial; cd "${data}"; printf '%s\\n' ${settings.map((l) => `"${l.replace(/"/g, '\\"')}"`).join(" ")} >> postgresql.auto.conf; rm -f postmaster.pid; touch recovery.signal; chown -R "$owner" . ; chmod 700 .; mkdir -p /var/run/postgresql; chown "$owner" /var/run/postgresql; echo "$owner"`;
+  const owner = await run(["sh", "-c", prepare], "preparing the recovery");
+  const log = `${data}/backup-agent-recovery.log`;
+  await run(["pg_ctl", "-D", data, "-l", log, "-w", "-t", "3600", "start"], "starting PostgreSQL", owner).catch(async (error: unknown) => {
+    const tail = await deps.engine.execText(id, ["tail", "-n", "5", log], { user: owner, signal: o.signal });
+    throw new BackupError(`${(error as Error).message}; its log ends: ${lastLines(tail.stdout, 5)}`);
   });
-  const [, lastCommit] = (await run(["psql", "-X", "-w", "-A", "-t", "-d", target.maintenanceDb, "-c", `SELECT pg_is_in_recovery(), to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`], "asking the recovered server")).split("|");
+  await waitPromoted(deps, { id, name }, target, owner, log, o);
+  const [answer = ""] = await query(deps.engine, target, `SELECT to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`, o.signal, target.maintenanceDb, { id, name });
+  const lastCommit = answer.trim();
   if (lastCommit && new Date(lastCommit) > o.at) throw new BackupError(`${name}: recovery replayed a transaction that committed at ${lastCommit}, after ${at}`);
   o.log.info({ container: name, at, lastCommit }, `${target.name} recovered to ${at} in ${name}${lastCommit ? ` (last transaction replayed committed at ${lastCommit})` : ""}`);
   return lastCommit || undefined;
 }
 
 /** Until the server has left recovery; fails with its log's last lines when it stopped instead. */
-async function waitPromoted(deps: RecoverDeps, id: string, name: string, target: PostgresTarget, owner: string, log: string, o: RecoverOptions): Promise<void> {
+async function waitPromoted(deps: RecoverDeps, box: { id: string; name: string }, target: PostgresTarget, owner: string, log: string, o: RecoverOptions): Promise<void> {
+  const { id, name } = box;
   const deadline = Date.now() + PROMOTE_TIMEOUT_MS;
   for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
     o.signal.throwIfAborted();
-    const state = await deps.engine.execText(id, ["psql", "-X", "-w", "-A", "-t", "-d", target.maintenanceDb, "-c", "SELECT pg_is_in_recovery()"], { user: owner, env: clientEnv(target), signal: o.signal });
-    if (state.exitCode === 0 && state.stdout.trim() === "f") return;
+    const [state] = await query(deps.engine, target, "SELECT pg_is_in_recovery()", o.signal, target.maintenanceDb, box).catch(() => [""]);
+    if (state === "f") return;
     const alive = await deps.engine.execText(id, ["pg_ctl", "-D", target.dataDir, "status"], { user: owner, signal: o.signal });
     if (alive.exitCode !== 0 || Date.now() > deadline) {
       const tail = await deps.engine.execText(id, ["tail", "-n", "5", log], { user: owner, signal: o.signal });

@@ -38,12 +38,16 @@ export interface SlotState {
  */
 export async function ensureSlot(engine: Engine, target: PostgresTarget, maxRetained: string, signal: AbortSignal, log: { warn: (o: object, m: string) => void; info: (o: object, m: string) => void }): Promise<SlotState> {
   const q = (sql: string) => query(engine, target, sql, signal);
-  const [row] = await q(`SELECT coalesce(wal_status, ''), coalesce((pg_current_wal_lsn() - restart_lsn)::bigint, 0) FROM pg_replication_slots WHERE slot_name = '${SLOT}'`);
+  // One query for the slot and the guard's setting: this runs every minute.
+  const [row = ""] = await q(
+    `SELECT current_setting('max_slot_wal_keep_size') || '|' || coalesce((SELECT coalesce(wal_status, 'unreserved') || '|' || coalesce((pg_current_wal_lsn() - restart_lsn)::bigint, 0) FROM pg_replication_slots WHERE slot_name = '${SLOT}'), '')`,
+  );
+  const [setting, status, retained] = row.split("|");
+  const unguarded = setting === "-1";
   let lost: string | undefined;
-  if (row) {
-    const [status, retained] = row.split("|");
+  if (status) {
     if (status !== "lost") {
-      await guard(q, target, maxRetained, log);
+      if (unguarded) await guard(q, target, maxRetained, log);
       return { created: false, retainedBytes: Number(retained) };
     }
     lost = `replication slot ${SLOT} of ${target.container.name} was invalidated (it held more WAL than max_slot_wal_keep_size allows): WAL from there to now is not archived, and no time in that gap can be recovered`;
@@ -51,14 +55,13 @@ export async function ensureSlot(engine: Engine, target: PostgresTarget, maxReta
   }
   await q(`SELECT pg_create_physical_replication_slot('${SLOT}', true)`);
   log.info({ target: target.name, slot: SLOT }, `created replication slot ${SLOT} in ${target.container.name}: WAL is held for the agent from now on`);
-  await guard(q, target, maxRetained, log);
+  if (unguarded) await guard(q, target, maxRetained, log);
   if (lost) throw new BackupError(lost, { target: target.name });
   return { created: true, retainedBytes: 0 };
 }
 
+/** Sets max_slot_wal_keep_size, which the server leaves unlimited. */
 async function guard(q: (sql: string) => Promise<string[]>, target: PostgresTarget, maxRetained: string, log: { warn: (o: object, m: string) => void }) {
-  const [current] = await q("SHOW max_slot_wal_keep_size");
-  if (current !== "-1") return;
   try {
     await q(`ALTER SYSTEM SET max_slot_wal_keep_size = '${maxRetained}'`);
     await q("SELECT pg_reload_conf()");

@@ -5,21 +5,21 @@
 // is started again. A failed copy puts the old contents back. Once the recovered server answers,
 // the old contents are removed and a base backup starts the new recoverable window (the server is
 // on a new timeline, and its replication slot was not part of the recovery).
-import { randomBytes } from "node:crypto";
 import { PassThrough } from "node:stream";
 import { BackupError } from "../../../core/errors.js";
 import { lastLines } from "../../../core/text.js";
 import type { ContainerControl, Engine } from "../../../docker/engine.js";
-import { ROLE_LABEL, type Sandbox, type ThrowawayMount } from "../../../docker/sandbox.js";
+import { asThrowawayMount, mountHolding } from "../../../docker/mounts.js";
+import { IDLE_ENTRYPOINT, ROLE_LABEL, type Sandbox, type ThrowawayMount, throwawayName } from "../../../docker/sandbox.js";
 import type { RestoreRun } from "../../kind.js";
 import type { PostgresTarget } from "../discover.js";
-import { clientEnv } from "../sql.js";
+import { checkedExec } from "../../container.js";
+import { clientEnv, query } from "../sql.js";
 import { baseBackup } from "./base.js";
 import { recoverToTime } from "./recover.js";
 import { walDir } from "./server.js";
 import type { RecoveryPlan } from "./window.js";
 
-const IDLE = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done";
 const READY_TIMEOUT_MS = 600_000;
 
 export interface SwapDeps {
@@ -30,23 +30,20 @@ export interface SwapDeps {
 
 /** The mount that holds the data directory: a volume or bind at it or at one of its parents. */
 export function dataMount(target: PostgresTarget): ThrowawayMount {
-  const mounts = (target.container.mounts ?? []).filter((m) => m.destination === target.dataDir || target.dataDir.startsWith(`${m.destination.replace(/\/$/, "")}/`));
-  const m = mounts.sort((a, b) => b.destination.length - a.destination.length)[0];
-  if (!m || (m.type !== "volume" && m.type !== "bind") || !(m.name ?? m.source)) {
+  const held = mountHolding(target.container.mounts ?? [], target.dataDir);
+  const mount = held && asThrowawayMount(held);
+  if (!mount) {
     throw new BackupError(`restore: the data directory ${target.dataDir} of ${target.container.name} is not on a volume or bind mount: nothing would survive the container, so nothing is replaced`, { target: target.name });
   }
-  return m.type === "volume" ? { type: "volume", source: m.name as string, target: m.destination } : { type: "bind", source: m.source as string, target: m.destination };
+  return mount;
 }
 
 export async function swapIntoLive(deps: SwapDeps, target: PostgresTarget, plan: RecoveryPlan, at: Date, run: RestoreRun): Promise<void> {
   const mount = dataMount(target);
   const data = target.dataDir;
   const recovered = await recoverToTime({ ...deps, repository: run.repository }, target, plan, { at, keep: false, runId: run.runId, signal: run.signal, log: run.log });
-  const exec = async (id: string, cmd: string[], why: string, user = "0") => {
-    const r = await deps.engine.execText(id, cmd, { user, env: clientEnv(target), signal: run.signal });
-    if (r.exitCode !== 0) throw new BackupError(`restore of ${target.name}: ${why}: ${cmd[0]} exited ${r.exitCode}: ${lastLines(r.stderr)}`);
-    return r.stdout.trim();
-  };
+  const exec = async (id: string, cmd: string[], doing: string, user = "0") =>
+    (await checkedExec(deps.engine, id, cmd, { user, env: clientEnv(target), signal: run.signal }, { what: `restore of ${target.name}`, doing, target: target.name })).trim();
   let helper: string | undefined;
   try {
     run.say(`recovered ${target.name} to ${at.toISOString()} in a throwaway container${recovered.lastCommit ? ` (the last transaction replayed committed at ${recovered.lastCommit})` : ""}`);
@@ -58,11 +55,11 @@ export async function swapIntoLive(deps: SwapDeps, target: PostgresTarget, plan:
     helper = await deps.sandbox.createThrowaway(
       {
         image: target.container.image,
-        name: `backup-agent-restore-${target.name.replace(/[^a-zA-Z0-9_.-]/g, "_").slice(0, 40)}-${randomBytes(3).toString("hex")}`,
+        name: throwawayName("restore", target.name),
         env: [],
         labels: { [ROLE_LABEL]: "restore", "backup-agent.restore.target": target.name },
         user: "0",
-        entrypoint: ["sh", "-c", IDLE],
+        entrypoint: IDLE_ENTRYPOINT,
         cmd: [],
         mounts: [mount],
       },
@@ -107,9 +104,13 @@ async function waitAnswers(engine: Engine, target: PostgresTarget, signal: Abort
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (let wait = 200; ; wait = Math.min(wait * 2, 2000)) {
     signal.throwIfAborted();
-    const r = await engine.execText(target.container.id, ["psql", "-X", "-w", "-A", "-t", "-d", target.maintenanceDb, "-c", "SELECT NOT pg_is_in_recovery()"], { env: clientEnv(target), signal }).catch(() => undefined);
-    if (r?.exitCode === 0 && r.stdout.trim() === "t") return;
-    if (Date.now() > deadline) throw new BackupError(`restore of ${target.name}: ${target.container.name} did not answer within ${READY_TIMEOUT_MS / 60_000} minutes after the swap: ${lastLines(r?.stderr ?? "")}`);
+    let last = "";
+    try {
+      if ((await query(engine, target, "SELECT NOT pg_is_in_recovery()", signal))[0] === "t") return;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    if (Date.now() > deadline) throw new BackupError(`restore of ${target.name}: ${target.container.name} did not answer within ${READY_TIMEOUT_MS / 60_000} minutes after the swap: ${last}`);
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }

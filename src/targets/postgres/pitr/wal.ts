@@ -7,7 +7,7 @@ import { BackupError } from "../../../core/errors.js";
 import { exitNote, lastLines } from "../../../core/text.js";
 import type { Engine } from "../../../docker/engine.js";
 import { identityTags, KIND } from "../../../restic/tags.js";
-import { runningContainer } from "../../container.js";
+import { checkedExec, runningContainer } from "../../container.js";
 import type { KindRun } from "../../kind.js";
 import { storeStream } from "../../store.js";
 import { describePostgresTarget } from "../backup.js";
@@ -24,10 +24,14 @@ export const EPOCH = "extract(epoch FROM clock_timestamp())";
 /** `1796176679.781234` → an ISO 8601 time (milliseconds). */
 export const epochIso = (seconds: string) => new Date(Math.floor(Number(seconds) * 1000)).toISOString();
 
-/** What one interval archived. */
+/**
+ * What one interval archived. Every interval makes a snapshot, even on an idle server: the cut's own
+ * marker is WAL, and the server logs a running-transactions record within 15 s of it, so "nothing
+ * written since" never holds a minute later (tried on PostgreSQL 17). The newest snapshot's cut time
+ * is what status and the metrics show as the recovery point.
+ */
 export interface WalArchived {
-  /** Undefined when nothing was written since the last interval (no snapshot is made then). */
-  snapshotId?: string;
+  snapshotId: string;
   /** The complete segments archived (the .partial one is archived every time, growing). */
   segments: string[];
   /** Everything committed before this time (the server's clock) is archived. */
@@ -39,39 +43,28 @@ export interface WalArchived {
   slotRetainedBytes: number;
 }
 
-/** The insert LSN after the last cut of each target, so that an idle server makes no snapshots. */
-export type WalState = Map<string, string>;
-
-export async function archiveWal(engine: Engine, target: PostgresTarget, run: KindRun, opts: { maxRetained: string; state: WalState }): Promise<WalArchived> {
+export async function archiveWal(engine: Engine, target: PostgresTarget, run: KindRun, opts: { maxRetained: string }): Promise<WalArchived> {
   const what = describePostgresTarget(target.name);
   if (target.problems.length) throw new BackupError(`${what}: ${target.problems.join("; ")}`, { target: target.name });
   const current = await runningContainer(engine, target, what);
   const t = { ...target, container: current };
   const slot = await ensureSlot(engine, t, opts.maxRetained, run.signal, run.log);
-  const [now] = await query(engine, t, `SELECT pg_current_wal_insert_lsn() || '|' || ${EPOCH}`, run.signal);
-  const [insertLsn = "", nowTime = ""] = (now ?? "").split("|");
-  if (opts.state.get(target.name) === insertLsn) {
-    return { segments: [], cutTime: epochIso(nowTime), cutLsn: insertLsn, bytes: 0, added: 0, slotRetainedBytes: slot.retainedBytes };
-  }
   // The cut. A transaction of its own (a transactional logical message) commits at the cut time, so
   // that recovery to any earlier time meets a commit after it and stops there (PostgreSQL refuses a
   // recovery that ends before a commit past its target). A second, untransactional message just past
   // the end position makes pg_receivewal stop at once instead of waiting for the next WAL record.
   const [marked] = await query(engine, t, `SELECT ${EPOCH} || '|' || pg_logical_emit_message(true, 'backup-agent', 'wal cut')`, run.signal);
   const cutTime = epochIso((marked ?? "").split("|")[0] ?? "");
-  const [ended] = await query(engine, t, "SELECT pg_current_wal_insert_lsn() || '|' || pg_logical_emit_message(false, 'backup-agent', 'wal end') || '|' || pg_current_wal_insert_lsn()", run.signal);
-  const [cutLsn = "", , after = ""] = (ended ?? "").split("|");
+  const [ended] = await query(engine, t, "SELECT pg_current_wal_insert_lsn() || '|' || pg_logical_emit_message(false, 'backup-agent', 'wal end')", run.signal);
+  const [cutLsn = ""] = (ended ?? "").split("|");
   const owner = await dataOwner(engine, t, run.signal);
   const dir = walDir(t);
-  const sh = async (cmd: string[], why: string, env: string[] = []) => {
-    const result = await engine.execText(current.id, cmd, { user: owner, env, signal: run.signal });
-    if (result.exitCode !== 0) throw new BackupError(`${what}: ${why}: ${cmd[0]} exited ${result.exitCode}${exitNote(result.exitCode)}: ${lastLines(result.stderr)}`, { target: target.name });
-    return result.stdout;
-  };
-  await sh(["mkdir", "-p", dir], `cannot make ${dir}`);
+  const sh = (cmd: string[], doing: string, env: string[] = []) =>
+    checkedExec(engine, current.id, cmd, { user: owner, env, signal: run.signal }, { what, doing, target: target.name });
   // Credentials in the exec's env, never on argv.
-  await sh(["pg_receivewal", "-w", "-D", dir, `--slot=${SLOT}`, `--endpos=${cutLsn}`, "--no-loop", "--synchronous"], "receiving WAL", clientEnv(t));
-  const names = (await sh(["ls", "-1", dir], `cannot list ${dir}`)).split("\n").filter(Boolean);
+  const receive = `mkdir -p "$1" && exec pg_receivewal -w -D "$1" --slot="$2" --endpos="$3" --no-loop --synchronous`;
+  await sh(["sh", "-c", receive, "sh", dir, SLOT, cutLsn], "receiving WAL", clientEnv(t));
+  const names = (await sh(["ls", "-1", dir], `listing ${dir}`)).split("\n").filter(Boolean);
   const segments = names.filter((n) => SEGMENT.test(n)).sort();
   const ship = [...names.filter((n) => HISTORY.test(n)).sort(), ...segments, ...names.filter((n) => PARTIAL.test(n)).sort().slice(-1)];
   const tags = [
@@ -86,6 +79,5 @@ export async function archiveWal(engine: Engine, target: PostgresTarget, run: Ki
     if (result.exitCode !== 0) throw new BackupError(`tar of ${dir} exited ${result.exitCode}${exitNote(result.exitCode)}: ${lastLines(result.stderr)}`, { exitCode: result.exitCode });
   });
   if (segments.length) await sh(["rm", "-f", "--", ...segments.map((s) => `${dir}/${s}`)], "removing archived segments");
-  opts.state.set(target.name, after);
   return { snapshotId: stored.snapshotId, segments, cutTime, cutLsn, bytes: stored.size, added: stored.dataAdded, slotRetainedBytes: slot.retainedBytes };
 }
