@@ -4,6 +4,7 @@ import { noArguments, parsePlanArgs, parseRunArgs, parseSnapshotsArgs, parseStat
 import { parseRestoreArgs } from "./cli/restore-args.js";
 import { VERSION } from "./cli/version.js";
 import { redactWrites } from "./config/redact.js";
+import { deferRequire } from "./core/deferred-require.js";
 import { ConfigError, exitCodeFor, renderError, UsageError } from "./core/errors.js";
 import { JOB_SPECS } from "./core/job.js";
 
@@ -113,6 +114,11 @@ function fail(error: unknown): never {
   process.exit(exitCodeFor(error));
 }
 
+// Loaded only when used (see deferred-require.ts): BuildKit's gRPC session and ssh2, which only image
+// builds and ssh:// engines need, and OpenTelemetry, which only prom-client's exemplars use.
+deferRequire("dockerode", "./session.js");
+deferRequire("dockerode", "docker-modem/lib/ssh.js");
+deferRequire("prom-client", "@opentelemetry/api");
 // Every byte this process writes to stdout and stderr passes the one redaction first.
 redactWrites(process.stdout);
 redactWrites(process.stderr);

@@ -10,14 +10,20 @@ export interface JobSpec {
   /** Boolean flags the job accepts, without the leading dashes. */
   readonly flags: readonly string[];
   /**
-   * Runs so often (every minute) that its start and success are logged at debug level, and the stale
-   * locks are left to the other jobs' pre-run unlock. Its failures are logged and reported as any.
+   * Runs so often (every minute) that its start and success are logged at debug level, and it has no
+   * pre-run unlock (as appendOnly). Its failures are logged and reported as any.
    */
   readonly quiet?: boolean;
+  /**
+   * Only adds snapshots (restic's shared lock, which stale shared locks never block): no pre-run
+   * unlock, so nothing slow comes before the first dump. An upload that meets another lock removes
+   * the stale ones itself while it waits.
+   */
+  readonly appendOnly?: boolean;
 }
 
 export const JOB_SPECS: Record<JobName, JobSpec> = {
-  postgres: { name: "postgres", summary: "CHECKPOINT and pg_dump of every PostgreSQL target", flags: [] },
+  postgres: { name: "postgres", summary: "CHECKPOINT and pg_dump of every PostgreSQL target", flags: [], appendOnly: true },
   backup: {
     name: "backup",
     summary: "every target and volume, then retention and a data-subset check",
@@ -31,7 +37,7 @@ export const JOB_SPECS: Record<JobName, JobSpec> = {
   },
   check: { name: "check", summary: "initialise the repository when absent, then restic check", flags: [] },
   wal: { name: "wal", summary: "archive the WAL of every point-in-time-recovery target written since the last run", flags: [], quiet: true },
-  basebackup: { name: "basebackup", summary: "pg_basebackup of every point-in-time-recovery target", flags: [] },
+  basebackup: { name: "basebackup", summary: "pg_basebackup of every point-in-time-recovery target", flags: [], appendOnly: true },
 };
 
 export function isJobName(name: string): name is JobName {

@@ -91,7 +91,7 @@ export class Runner {
     try {
       const job = jobs.get(name);
       if (!job) throw new BackupError(`job "${name}" is not available in this version of backup-agent`);
-      if (!quiet) await this.#deps.prepare?.(log, signal);
+      if (!quiet && !JOB_SPECS[name].appendOnly) await this.#deps.prepare?.(log, signal);
       const progress = (p: RunProgress) => reporter.progress?.(runId, p);
       await job.run({ runId, job: name, flags, signal, log, startedAt: new Date(started), progress });
       if (signal.aborted) throw signal.reason;

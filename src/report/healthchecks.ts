@@ -1,7 +1,7 @@
 // healthchecks.io pings: /start?rid=, then success or /fail with a body. Never blocks or fails a run.
 
 import type { Logger } from "pino";
-import { Agent, RetryAgent, request } from "undici";
+import type { RetryAgent } from "undici";
 import type { Secret } from "../config/secret.js";
 
 export type PingKind = "start" | "success" | "fail";
@@ -15,17 +15,22 @@ export interface HealthchecksOptions {
 }
 
 export class Healthchecks {
-  readonly #dispatcher: RetryAgent;
+  /** undici loads with the first ping: a run without pings never loads it. */
+  #client: Promise<{ dispatcher: RetryAgent; request: typeof import("undici").request }> | undefined;
   readonly #pending = new Set<Promise<void>>();
   readonly #options: HealthchecksOptions;
 
   constructor(options: HealthchecksOptions) {
     this.#options = options;
-    const t = options.timeoutMs;
-    this.#dispatcher = new RetryAgent(
+  }
+
+  async #connect() {
+    const { Agent, RetryAgent, request } = await import("undici");
+    const t = this.#options.timeoutMs;
+    const dispatcher = new RetryAgent(
       new Agent({ connect: { timeout: t }, headersTimeout: t, bodyTimeout: t }),
       {
-        maxRetries: options.retries,
+        maxRetries: this.#options.retries,
         minTimeout: 1000,
         maxTimeout: 10_000,
         timeoutFactor: 2,
@@ -46,6 +51,7 @@ export class Healthchecks {
         ],
       },
     );
+    return { dispatcher, request };
   }
 
   /**
@@ -73,11 +79,13 @@ export class Healthchecks {
   }
 
   async #send(url: URL, body: string, signal: AbortSignal): Promise<void> {
+    this.#client ??= this.#connect();
+    const { dispatcher, request } = await this.#client;
     const response = await request(url, {
       method: "POST",
       body,
       headers: { "content-type": "text/plain; charset=utf-8", "user-agent": "backup-agent" },
-      dispatcher: this.#dispatcher,
+      dispatcher,
       signal,
     });
     await response.body.dump();
@@ -96,6 +104,7 @@ export class Healthchecks {
   }
 
   async close(): Promise<void> {
-    await this.#dispatcher.close();
+    const client = await this.#client;
+    await client?.dispatcher.close();
   }
 }

@@ -1,7 +1,7 @@
 // pino to stdout (JSON, or readable text on a TTY), plus the per-run tails for healthchecks. Every
 // line passes the one redaction before it reaches any stream; errors are logged without stack traces.
+import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
-import pretty from "pino-pretty";
 import { redact } from "../config/redact.js";
 import { LogTails } from "./logtail.js";
 
@@ -24,11 +24,15 @@ export const REDACT_PATHS = [
   "*.env",
 ];
 
+const require = createRequire(import.meta.url);
+
 export function createLogger(options: LoggerOptions): { logger: Logger; tails: LogTails } {
   const out = options.destination ?? process.stdout;
   const readable =
     options.format === "pretty" || (options.format === "auto" && process.stdout.isTTY === true);
-  const main = readable
+  // pino-pretty loads only for readable logs: the JSON logs of cron and the daemon never need it.
+  const pretty = readable ? (require("pino-pretty") as typeof import("pino-pretty")) : undefined;
+  const main = pretty
     ? pretty({ destination: out as never, colorize: process.stdout.isTTY === true, sync: true })
     : out;
   const tails = new LogTails();

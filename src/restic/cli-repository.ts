@@ -34,12 +34,15 @@ export interface ResticCliOptions {
  * run's unlock removes it.
  */
 const UNLOCK_AFTER_KILL_MS = 5_000;
+const SHARED_UNLOCK_EVERY_MS = 60_000;
 
 export class ResticCli implements Repository {
   readonly env: ResticEnv;
   readonly display: string;
   readonly #host: string;
   #version: Promise<string> | undefined;
+  #sharedUnlock: Promise<void> | undefined;
+  #sharedUnlockAt = 0;
 
   constructor(options: ResticCliOptions) {
     this.env = { binary: options.binary, repository: options.repository, password: options.password, credentials: options.credentials };
@@ -55,6 +58,7 @@ export class ResticCli implements Repository {
       tags: options.tags,
       host: this.#host,
       afterKill: () => this.#unlockQuietly(),
+      removeStaleLocks: () => this.#unlockShared(),
     });
   }
 
@@ -180,6 +184,20 @@ export class ResticCli implements Repository {
       if (signal.aborted) await this.#unlockQuietly();
       throw error;
     }
+  }
+
+  /**
+   * An upload met another run's lock: removes the stale locks once for all uploads that meet it at
+   * the same time, and at most once a minute, since a live run's lock (a prune, a check) stays
+   * whatever we do. Jobs that only add snapshots skip the pre-run unlock and rely on this.
+   */
+  #unlockShared(): Promise<void> {
+    const now = Date.now();
+    if (!this.#sharedUnlock || now - this.#sharedUnlockAt > SHARED_UNLOCK_EVERY_MS) {
+      this.#sharedUnlockAt = now;
+      this.#sharedUnlock = this.unlock(AbortSignal.timeout(UNLOCK_AFTER_KILL_MS * 4)).catch(() => undefined);
+    }
+    return this.#sharedUnlock;
   }
 
   async #unlockQuietly(): Promise<void> {

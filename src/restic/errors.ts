@@ -1,5 +1,6 @@
 // restic's documented exit codes as typed errors (0.17+: 10, 11; 0.17.1+: 12).
 import { BackupError, type BackupErrorOptions } from "../core/errors.js";
+import { GATE_READY } from "./stdin-gate.js";
 
 export class ResticError extends BackupError {
   override name = "ResticError";
@@ -58,7 +59,7 @@ export function resticError(
 
 /** The useful part of restic's stderr: the 0.18 `exit_error` message, else the last lines. */
 export function stderrSummary(stderr: string): string {
-  const lines = stderr.split("\n").filter((l) => l.trim() !== "");
+  const lines = stderr.split("\n").filter((l) => l.trim() !== "" && !l.includes(GATE_READY));
   for (const line of lines.reverse()) {
     if (!line.startsWith("{")) continue;
     try {

@@ -111,6 +111,7 @@ export class MemoryRepository implements Repository {
       lastWords: "",
       stdin,
       onEarlyExit: (cb) => void (died ? queueMicrotask(cb) : early.push(cb)),
+      ready: async (readySignal) => !died && !readySignal.aborted,
       commit: async (bytes, commitSignal): Promise<SnapshotSaved> => {
         const failure = died ?? (commitSignal.aborted ? (commitSignal.reason as Error) : undefined);
         finish();

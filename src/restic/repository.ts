@@ -28,8 +28,13 @@ export interface SnapshotSaved {
 export interface StdinUpload {
   /** The name the file is stored under (restic 0.18.0 cannot store it below a directory). */
   readonly filename: string;
-  /** Where the data goes, with backpressure. Never end it: commit() does. */
+  /** Where the data goes, with backpressure, once ready() said true. Never end it: commit() does. */
   readonly stdin: Writable;
+  /**
+   * Resolves true once the upload reads the data (its lock taken), false when it failed first (abort()
+   * then returns why) or `signal` aborted. Call it, then produce.
+   */
+  ready(signal: AbortSignal): Promise<boolean>;
   /** Calls back once if the upload fails on its own before commit() or abort() (lock, password, disk). */
   onEarlyExit(callback: () => void): void;
   /**

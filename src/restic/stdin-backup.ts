@@ -1,7 +1,8 @@
 // `restic backup` of one streamed file whose commit is explicit. restic reads the data through a
 // small gate program (--stdin-from-command) that exits 0 only when commit() confirms the byte count.
-// So: abort() kills restic before it saves anything, and an agent that dies mid-stream (SIGKILL,
-// OOM, docker stop past its grace) leaves no snapshot either, because the gate exits 1.
+// So: abort() ends the upload without a snapshot (the gate refuses; restic is killed if it does not
+// end at once), and an agent that dies mid-stream (SIGKILL, OOM, docker stop past its grace) leaves
+// no snapshot either, because the gate exits 1.
 
 import { once } from "node:events";
 import { constants, openSync } from "node:fs";
@@ -9,7 +10,6 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { BackupError } from "../core/errors.js";
 import { processExists } from "../core/process.js";
@@ -17,6 +17,7 @@ import { type ResticEnv, spawnRestic } from "./command.js";
 import { resticError, stderrSummary } from "./errors.js";
 import { parseBackupSummary } from "./path-backup.js";
 import type { SnapshotSaved, StdinUpload } from "./repository.js";
+import { GATE_READY, gateCommand } from "./stdin-gate.js";
 
 export interface StdinBackupOptions {
   /** The file name inside the snapshot, e.g. postgres/db/app.dump. */
@@ -25,40 +26,65 @@ export interface StdinBackupOptions {
   host: string;
   /** Run after restic was killed: removes the lock the killed process left. */
   afterKill?: () => Promise<void>;
+  /**
+   * Removes stale locks. When given, restic first tries the lock without waiting: if another lock is
+   * in the way, this runs and restic starts again, now waiting for the lock (a live prune's) as any
+   * command does. Without it, restic waits from the start.
+   */
+  removeStaleLocks?: () => Promise<void>;
 }
 
-const GATE = fileURLToPath(new URL("./stdin-gate.js", import.meta.url));
+/** How long abort() lets restic end by itself once the gate refused, before it kills it. */
+const ABORT_GRACE_MS = 1500;
+
 /** Gate directories are named with the agent's pid, so leftovers of a dead agent can be found. */
 export const GATE_DIR_PREFIX = "backup-agent-gate-";
 
 export class StdinBackup implements StdinUpload {
-  readonly #child: ResultPromise;
+  readonly filename: string;
+  #child!: ResultPromise;
   /** The process itself ended (execa's promise also waits for stdio). */
-  readonly #exit: Promise<unknown>;
+  #exit!: Promise<unknown>;
+  /** True once the gate started (restic holds its lock, has loaded the index); false if restic ended first. */
+  #started!: Promise<boolean>;
   readonly #data: Socket;
   readonly #control: Socket;
   readonly #dir: string;
-  readonly #afterKill: (() => Promise<void>) | undefined;
+  readonly #env: ResticEnv;
+  readonly #options: StdinBackupOptions;
+  readonly #args: (waitForLock: boolean) => string[];
   #settled = false;
   #lastWords = "";
+  /** What the current restic said on stderr so far (the tail). */
+  #said = "";
 
-  private constructor(
-    readonly filename: string,
-    child: ResultPromise,
-    dir: string,
-    data: Socket,
-    control: Socket,
-    afterKill: (() => Promise<void>) | undefined,
-  ) {
-    this.#afterKill = afterKill;
-    this.#child = child;
+  private constructor(env: ResticEnv, options: StdinBackupOptions, dir: string, fifos: { data: Socket; control: Socket }, args: (waitForLock: boolean) => string[]) {
+    this.filename = options.filename;
+    this.#env = env;
+    this.#options = options;
     this.#dir = dir;
-    this.#data = data;
-    this.#control = control;
-    this.#exit = once(child, "exit");
+    this.#data = fifos.data;
+    this.#control = fifos.control;
+    this.#args = args;
     // A write error after restic died is reported through restic's own exit, not as an event crash.
-    data.on("error", () => {});
-    control.on("error", () => {});
+    this.#data.on("error", () => {});
+    this.#control.on("error", () => {});
+    this.#spawn(options.removeStaleLocks === undefined);
+  }
+
+  #spawn(waitForLock: boolean): void {
+    // No cancelSignal: abort() decides how restic ends.
+    const child = spawnRestic(this.#env, this.#args(waitForLock), new AbortController().signal, { cancelSignal: undefined });
+    this.#child = child;
+    this.#exit = once(child, "exit");
+    this.#said = "";
+    this.#started = new Promise<boolean>((resolve) => {
+      child.stderr?.on("data", (chunk: Buffer) => {
+        this.#said = (this.#said + chunk.toString()).slice(-16_384);
+        if (this.#said.includes(GATE_READY)) resolve(true);
+      });
+      void this.#exit.then(() => resolve(false));
+    });
   }
 
   static async start(env: ResticEnv, options: StdinBackupOptions): Promise<StdinBackup> {
@@ -75,26 +101,46 @@ export class StdinBackup implements StdinUpload {
           readable: false,
           writable: true,
         });
-      const data = open(dataPath);
-      const control = open(controlPath);
-      const args = [
+      const fifos = { data: open(dataPath), control: open(controlPath) };
+      const args = (waitForLock: boolean) => [
         "backup",
+        // Not waiting, a lock in the way fails at once (exit 11), and ready() can clear stale ones.
+        ...(waitForLock ? [] : ["--retry-lock", "0s"]),
+        // --force: restic would otherwise read every snapshot of the repository to find a parent,
+        // which a stdin file never uses; that cost grows with the repository's history.
+        "--force",
         "--stdin-from-command",
         "--stdin-filename",
         options.filename,
         "--host",
         options.host,
         "--json",
+        ...(options.tags.length ? ["--tag", options.tags.join(",")] : []),
+        "--",
+        ...gateCommand(dataPath, controlPath),
       ];
-      if (options.tags.length) args.push("--tag", options.tags.join(","));
-      args.push("--", process.execPath, GATE, dataPath, controlPath);
-      // No cancelSignal: abort() decides how restic ends.
-      const child = spawnRestic(env, args, new AbortController().signal, { cancelSignal: undefined });
-      return new StdinBackup(options.filename, child, dir, data, control, options.afterKill);
+      return new StdinBackup(env, options, dir, fifos, args);
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /**
+   * Resolves true once restic reads the data (it holds its lock and has loaded the index), false when
+   * it ended first (abort() then returns why) or `signal` aborted. A lock in the way on the first try
+   * removes the stale locks and starts restic again, waiting for the lock; the FIFOs stay, since
+   * nothing has read them yet.
+   */
+  async ready(signal: AbortSignal): Promise<boolean> {
+    const started = () => Promise.race([this.#started, aborted(signal).catch(() => false)]);
+    if (await started()) return true;
+    if (signal.aborted || this.#options.removeStaleLocks === undefined || this.#child.exitCode !== 11) return false;
+    await this.#child;
+    await this.#options.removeStaleLocks();
+    if (signal.aborted || this.#settled) return false;
+    this.#spawn(true);
+    return started();
   }
 
   /** Calls back once if restic exits on its own before commit() or abort(), e.g. wrong password, lock. */
@@ -128,7 +174,7 @@ export class StdinBackup implements StdinUpload {
         this.#child.kill("SIGKILL");
         await this.#exit;
         this.#lastWords = stderrSummary(String((await this.#child).stderr ?? ""));
-        await this.#afterKill?.();
+        await this.#options.afterKill?.();
         const said = this.#lastWords ? `; restic had reported: ${this.#lastWords}` : "";
         throw new BackupError(`restic backup was stopped while saving the snapshot${said}`, { cause: reason, isCanceled: true });
       });
@@ -142,21 +188,37 @@ export class StdinBackup implements StdinUpload {
   }
 
   /**
-   * Kills restic before any commit (SIGKILL: nothing can turn it into a snapshot), waits for it, and
-   * returns restic's own error when it had already failed by itself, which explains more.
+   * Ends the upload before any commit: the FIFOs close, so the gate refuses and restic ends by itself
+   * without a snapshot, removing its own lock. A restic that does not end at once (still waiting for
+   * an unreachable repository or another run's lock) is killed and its lock removed. Returns restic's
+   * own error when it had already failed by itself, which explains more.
    */
   async abort(): Promise<Error | undefined> {
     this.#settled = true;
     const ownFailure = this.exited;
-    if (!ownFailure) this.#child.kill("SIGKILL");
-    await this.#exit;
+    let killed = false;
+    if (!ownFailure) {
+      this.#lastWords = stderrSummary(this.#said);
+      this.#data.destroy();
+      this.#control.destroy();
+      let timer: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        this.#exit.then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ABORT_GRACE_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!ended) {
+        this.#child.kill("SIGKILL");
+        killed = true;
+        await this.#exit;
+      }
+    }
     await this.#cleanup();
-    if (!ownFailure) await this.#afterKill?.();
+    if (killed) await this.#options.afterKill?.();
     const result = await this.#child;
     if (ownFailure && result.exitCode !== 0) {
       return resticError("backup", result.exitCode, stderrSummary(String(result.stderr)));
     }
-    this.#lastWords = stderrSummary(String(result.stderr ?? ""));
     return undefined;
   }
 

@@ -4,7 +4,7 @@ import { readText } from "../restic/read-text.js";
 import type { Repository, Snapshot } from "../restic/repository.js";
 import { newestAtOrBefore } from "../restic/select.js";
 import { identityTags, KIND, targetKindOf } from "../restic/tags.js";
-import { type StoredFile, storeText } from "./store.js";
+import { type OpenedUpload, openUpload, type StoredFile } from "./store.js";
 
 /** Table → exact row count, tables named `schema.table` with quote_ident. */
 export type RowCounts = Record<string, number>;
@@ -64,6 +64,21 @@ export function manifestEntry(kind: string, file: StoredFile, extra: Record<stri
   return { kind, file: file.filename, snapshot: file.snapshotId, size: file.size, sha256: file.sha256, ...extra };
 }
 
+/** Opens the upload of one run's manifest ahead of time (see openUpload); store it with storeManifest. */
+export function openManifest(repository: Repository, owner: { kind: string; target: string; run: string }, signal: AbortSignal): OpenedUpload {
+  return openUpload(repository, {
+    parts: [owner.kind, owner.target, "manifest.json"],
+    tags: identityTags({ kind: KIND.manifest, target: owner.target, run: owner.run, for: owner.kind }),
+    signal,
+  });
+}
+
+/** Stores a manifest through an upload opened by openManifest. */
+export function storeManifest(upload: OpenedUpload, manifest: Manifest): Promise<StoredFile> {
+  const text = `${JSON.stringify(manifest, null, 2)}\n`;
+  return upload.store(async (sink) => void sink.write(text));
+}
+
 /** Stores the manifest of one run of one target, beside its files. */
 export function writeManifest(
   repository: Repository,
@@ -71,15 +86,7 @@ export function writeManifest(
   manifest: Manifest,
   signal: AbortSignal,
 ): Promise<StoredFile> {
-  return storeText(
-    repository,
-    {
-      parts: [owner.kind, owner.target, "manifest.json"],
-      tags: identityTags({ kind: KIND.manifest, target: owner.target, run: owner.run, for: owner.kind }),
-      signal,
-    },
-    `${JSON.stringify(manifest, null, 2)}\n`,
-  );
+  return storeManifest(openManifest(repository, owner, signal), manifest);
 }
 
 export interface ManifestQuery {

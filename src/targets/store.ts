@@ -3,7 +3,7 @@
 import { finished } from "node:stream/promises";
 import { BackupError } from "../core/errors.js";
 import type { ItemProgress } from "../core/job.js";
-import type { Repository } from "../restic/repository.js";
+import type { Repository, StdinUpload } from "../restic/repository.js";
 import { identityTags } from "../restic/tags.js";
 import { CheckedStream } from "./checked-stream.js";
 import type { KindRun, StoredItem } from "./kind.js";
@@ -26,32 +26,95 @@ export interface StoreOptions {
   onProgress?: (p: ItemProgress) => void;
 }
 
+/** How often a streamed file's progress is told while it flows (its end is always told). */
+const PROGRESS_EVERY_MS = 250;
+
+/**
+ * An upload opened before its producer is ready: restic derives the key, takes its lock and loads the
+ * index while the agent does other work (earlier dumps, CHECKPOINT), so a file's fixed cost overlaps.
+ * Exactly one of store() or cancel() must be called; both are safe to call after the other.
+ */
+export interface OpenedUpload {
+  /**
+   * Streams what `produce` writes into the snapshot. `produce` must write into the sink it is given,
+   * never end it, and resolve only when its source is known to have succeeded (exit code 0, task
+   * succeeded); it rejects otherwise, and then nothing is stored.
+   */
+  store(produce: (sink: CheckedStream, signal: AbortSignal) => Promise<void>): Promise<StoredFile>;
+  /** Ends the upload without a snapshot (nothing was streamed). Never rejects. */
+  cancel(): Promise<void>;
+}
+
+/** Starts restic for one file now; the data comes later, through store(). */
+export function openUpload(repository: Repository, options: StoreOptions): OpenedUpload {
+  const opening = (async () => {
+    options.signal.throwIfAborted();
+    return repository.openStdin({ parts: options.parts, tags: options.tags }, options.signal);
+  })();
+  opening.catch(() => undefined);
+  let used = false;
+  return {
+    async store(produce) {
+      if (used) throw new BackupError(`${options.parts.join("/")}: this upload was already used`);
+      used = true;
+      const started = performance.now();
+      return streamInto(repository, await opening, options, started, produce);
+    },
+    async cancel() {
+      if (used) return;
+      used = true;
+      const upload = await opening.catch(() => undefined);
+      await upload?.abort().catch(() => undefined);
+    },
+  };
+}
+
 /**
  * Streams what `produce` writes into a new snapshot holding one file. `produce` must write into the
  * sink it is given, never end it, and resolve only when its source is known to have succeeded (exit
  * code 0, task succeeded); it rejects otherwise, and then nothing is stored.
  */
-export async function storeStream(
+export function storeStream(
   repository: Repository,
   options: StoreOptions,
   produce: (sink: CheckedStream, signal: AbortSignal) => Promise<void>,
 ): Promise<StoredFile> {
-  const started = performance.now();
-  options.signal.throwIfAborted();
-  const upload = await repository.openStdin({ parts: options.parts, tags: options.tags }, options.signal);
+  return openUpload(repository, options).store(produce);
+}
+
+async function streamInto(
+  repository: Repository,
+  upload: StdinUpload,
+  options: StoreOptions,
+  started: number,
+  produce: (sink: CheckedStream, signal: AbortSignal) => Promise<void>,
+): Promise<StoredFile> {
   const sink = new CheckedStream();
-  sink.pipe(upload.stdin, { end: false });
   let streamed = 0;
   const item = options.parts.at(-1) ?? upload.filename;
   const report = options.onProgress;
   if (report) {
-    sink.on("data", (chunk: Buffer) => report({ item, bytes: (streamed += chunk.length) }));
+    let told = 0;
+    sink.on("data", (chunk: Buffer) => {
+      streamed += chunk.length;
+      const now = performance.now();
+      if (now - told >= PROGRESS_EVERY_MS) {
+        told = now;
+        report({ item, bytes: streamed });
+      }
+    });
   }
   const controller = new AbortController();
   const signal = AbortSignal.any([options.signal, controller.signal]);
-  // The upload failing first (lock, password, disk) must stop the producer, or it would block forever.
-  upload.onEarlyExit(() => controller.abort(new BackupError(`${upload.filename}: restic exited before the data ended`)));
   try {
+    // The producer starts once restic reads: nothing is lost if restic has to start again for a lock.
+    if (!(await upload.ready(signal))) {
+      signal.throwIfAborted();
+      throw new BackupError(`${upload.filename}: restic exited before it read the data`);
+    }
+    sink.pipe(upload.stdin, { end: false });
+    // The upload failing first (lock, password, disk) must stop the producer, or it would block forever.
+    upload.onEarlyExit(() => controller.abort(new BackupError(`${upload.filename}: restic exited before the data ended`)));
     await produce(sink, signal);
     signal.throwIfAborted();
     sink.end();
@@ -105,14 +168,19 @@ export interface RunFile {
   file: string;
 }
 
+/** openUpload for one file of the run, named and tagged from its identity. */
+export function openRunFile(run: Pick<KindRun, "repository" | "runId" | "signal" | "onProgress">, f: RunFile): OpenedUpload {
+  const tags = identityTags({ kind: f.kind, target: f.target, database: f.database, run: run.runId });
+  return openUpload(run.repository, { parts: [f.folder, f.target, f.file], tags, signal: run.signal, onProgress: run.onProgress });
+}
+
 /** storeStream for one file of the run, named and tagged from its identity. */
 export function storeRunFile(
   run: Pick<KindRun, "repository" | "runId" | "signal" | "onProgress">,
   f: RunFile,
   produce: (sink: CheckedStream, signal: AbortSignal) => Promise<void>,
 ): Promise<StoredFile> {
-  const tags = identityTags({ kind: f.kind, target: f.target, database: f.database, run: run.runId });
-  return storeStream(run.repository, { parts: [f.folder, f.target, f.file], tags, signal: run.signal, onProgress: run.onProgress }, produce);
+  return openRunFile(run, f).store(produce);
 }
 
 /** A stored file as a kind reports it. */

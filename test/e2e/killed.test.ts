@@ -1,8 +1,9 @@
 // A backup killed with SIGKILL mid-run (the OOM killer, a host crash): the killed run leaves no
-// snapshot, and the next run removes the stale lock it left and succeeds, pruning included.
+// snapshot, and the next run removes the stale lock it left and succeeds, pruning included. And the
+// hourly `postgres` job, which has no pre-run unlock, gets past an exclusive lock a killed check left.
 import { execa } from "execa";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { AgentProcess, baseEnv } from "./support/daemon.js";
+import { AgentProcess, baseEnv, runAgent } from "./support/daemon.js";
 import { removeTestContainers, startPostgres } from "./support/docker.js";
 import { locks, newRepo, snapshots } from "./support/restic.js";
 
@@ -36,10 +37,12 @@ describe("a backup killed mid-run", () => {
     killed.all?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
+    // Two restic processes hold a lock: the dump's and the manifest's, which is opened ahead.
     await vi.waitFor(
       async () => {
         expect(killed.exitCode).toBeNull();
-        expect(await locks(repo.env)).toHaveLength(1);
+        expect(await locks(repo.env)).toHaveLength(2);
+        expect(output).toContain("CHECKPOINT done");
       },
       { timeout: 60_000, interval: 100 },
     );
@@ -49,7 +52,7 @@ describe("a backup killed mid-run", () => {
     const runId = /"runId":"([^"]+)"/.exec(output)?.[1];
     expect(runId).toBeDefined();
 
-    expect(await locks(repo.env)).toHaveLength(1);
+    expect(await locks(repo.env)).toHaveLength(2);
     expect(await snapshots(repo, `run=${runId}`)).toEqual([]);
     expect(await snapshots(repo)).toEqual([]);
 
@@ -65,5 +68,23 @@ describe("a backup killed mid-run", () => {
     const stored = await snapshots(repo, "target=db", "database=appdb");
     expect(stored).toHaveLength(1);
     expect(stored[0]?.tag.run).not.toBe(runId);
+  });
+
+  it("a postgres run that meets a killed check's exclusive lock removes it and succeeds", async () => {
+    const project = "e2e-killed-check";
+    await startPostgres({ major: 17, project, service: "db", labels: { "backup-agent.postgres.databases": "appdb" } });
+    const repo = await newRepo("e2e-killed-check");
+    // Data for restic check --read-data to read while the test kills it.
+    await execa("sh", ["-c", "head -c 300000000 /dev/urandom | restic backup --quiet --stdin --stdin-filename filler.bin"], { env: repo.env });
+    const check = execa("restic", ["check", "--read-data"], { env: repo.env, detached: true, reject: false });
+    await vi.waitFor(async () => expect(await locks(repo.env)).toHaveLength(1), { timeout: 60_000, interval: 50 });
+    process.kill(-(check.pid as number), "SIGKILL");
+    expect((await check).signal).toBe("SIGKILL");
+    expect(await locks(repo.env)).toHaveLength(1);
+
+    const run = await runAgent(["run", "postgres"], baseEnv({ ...repo.env, BACKUP_COMPOSE_PROJECT: project, BACKUP_LOG_FORMAT: "json" }));
+    expect(run.exitCode, run.output).toBe(0);
+    expect(await locks(repo.env)).toEqual([]);
+    expect(await snapshots(repo, "target=db", "database=appdb", `run=${run.runId}`)).toHaveLength(1);
   });
 });

@@ -33,7 +33,7 @@ describe("storeStream", () => {
     let out = "";
     child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
     await vi.waitFor(() => expect(out).toContain("streaming"), { timeout: 30_000, interval: 100 });
-    const gates = async () => (await execa("pgrep", ["-f", `stdin-gate.js /tmp/backup-agent-gate-${child.pid}-`], { reject: false })).stdout;
+    const gates = async () => (await execa("pgrep", ["-f", `stdin-gate.pl /tmp/backup-agent-gate-${child.pid}-`], { reject: false })).stdout;
     expect(await gates()).not.toBe("");
     child.kill("SIGKILL");
     await child;

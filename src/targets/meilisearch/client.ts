@@ -1,6 +1,5 @@
 // Meilisearch's snapshot and task API over undici. Every answer is checked; every failure is a
 // MeilisearchError that names the target and says what to fix. The key is sent, never shown.
-import { request } from "undici";
 import { formatDuration } from "../../config/duration.js";
 import type { Secret } from "../../config/secret.js";
 import { MeilisearchError } from "./errors.js";
@@ -89,6 +88,8 @@ export class MeiliHttpClient implements MeiliApi {
     let status: number;
     let text: string;
     try {
+      // undici loads with the first Meilisearch request: runs without Meilisearch targets never load it.
+      const { request } = await import("undici");
       const response = await request(`${url}${path}`, {
         method,
         headers,

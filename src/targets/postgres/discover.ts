@@ -19,6 +19,8 @@ export interface PostgresTarget {
   exclude: string[];
   /** pg_dump --compress value: 0-9, or on PostgreSQL 16+ e.g. zstd:3 or lz4. */
   compress: string;
+  /** How row counts are recorded (the row-counts label; `dump` becomes `query` for a compressed dump). */
+  rowCounts: RowCountMode;
   globals: boolean;
   /** Point-in-time recovery is on (backup-agent.postgres.pitr=true): WAL archiving and base backups. */
   pitr: boolean;
@@ -29,6 +31,9 @@ export interface PostgresTarget {
   /** Label problems: the target fails with these instead of guessing. */
   problems: string[];
 }
+
+export const ROW_COUNT_MODES = ["dump", "query", "off"] as const;
+export type RowCountMode = (typeof ROW_COUNT_MODES)[number];
 
 /** One check: a query run in a restored database that must answer one row of true. */
 export interface SqlCheck {
@@ -64,6 +69,11 @@ export function describePostgres(container: ContainerInfo): PostgresTarget {
   if (!COMPRESS.test(compress)) {
     problems.push(`label ${L.compress} of container ${container.name}: expected 0-9, gzip:N, lz4 or zstd:N; got "${compress}"`);
   }
+  const rowCountsLabel = labels[L.rowCounts] ?? "dump";
+  const rowCounts = (ROW_COUNT_MODES as readonly string[]).includes(rowCountsLabel) ? (rowCountsLabel as RowCountMode) : "dump";
+  if (rowCounts !== rowCountsLabel) {
+    problems.push(`label ${L.rowCounts} of container ${container.name}: expected ${ROW_COUNT_MODES.join(", ")}; got "${rowCountsLabel}"`);
+  }
   const globalsLabel = labels[L.globals] ?? "true";
   if (!["true", "false"].includes(globalsLabel)) {
     problems.push(`label ${L.globals} of container ${container.name}: expected true or false; got "${globalsLabel}"`);
@@ -92,6 +102,8 @@ export function describePostgres(container: ContainerInfo): PostgresTarget {
     include,
     exclude: labelList(labels[L.exclude]) ?? [],
     compress,
+    // Only an uncompressed archive can be counted as it streams.
+    rowCounts: rowCounts === "dump" && !/^(?:0|none)(?::\d+)?$/.test(compress) ? "query" : rowCounts,
     globals: globalsLabel !== "false",
     pitr: pitrLabel === "true",
     dataDir: container.env.PGDATA ?? "/var/lib/postgresql/data",

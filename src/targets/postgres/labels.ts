@@ -8,6 +8,12 @@ export const POSTGRES_LABELS = {
   compress: "backup-agent.postgres.compress",
   globals: "backup-agent.postgres.globals",
   /**
+   * How the exact row counts verify compares with are recorded: `dump` (default) counts the rows in the
+   * dump as it streams (a compressed dump falls back to `query`), `query` counts every table with
+   * count(*) in pg_dump's own snapshot (a second full read), `off` records none.
+   */
+  rowCounts: "backup-agent.postgres.row-counts",
+  /**
    * Checks run at verify against each restored database: `database: SELECT …`, one per line or
    * separated by ";", each answering one row of true.
    */

@@ -14,6 +14,7 @@ import { type ManifestFile, readManifest } from "../manifest.js";
 import { pitrDrill } from "./pitr/drill.js";
 import { describePostgresTarget } from "./backup.js";
 import type { PostgresTarget, SqlCheck } from "./discover.js";
+import { compareDumpRowCounts, parseRestoredRows, RESTORED_ROWS_SQL } from "./restored-rows.js";
 import { COUNT_ROWS_SQL, compareRowCounts, parseRowCounts } from "./rowcounts.js";
 import { quoteIdent, runChecks } from "./sql.js";
 import { startThrowaway, type Throwaway, waitReady } from "./throwaway.js";
@@ -51,7 +52,12 @@ async function verifyDatabase(
   if (checked.consumeError) return `restore failed: ${(checked.consumeError as Error).message}`;
   if (restoreError) return `the dump does not restore: ${restoreError}`;
   const problems: string[] = [];
-  if (file.tables) {
+  if (file.tables && file.rowCounts === "dump") {
+    // Counted in the dump as it streamed: every leaf table's own rows.
+    const restored = parseRestoredRows(await psql(RESTORED_ROWS_SQL, database));
+    run.log.info({ database, tables: Object.keys(restored).length }, `${database} restored and counted`);
+    problems.push(...compareDumpRowCounts(file.tables, restored));
+  } else if (file.tables) {
     const restored = parseRowCounts(await psql(COUNT_ROWS_SQL, database));
     run.log.info({ database, tables: Object.keys(restored).length }, `${database} restored and counted`);
     problems.push(...compareRowCounts(file.tables, restored));
