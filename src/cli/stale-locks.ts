@@ -1,6 +1,7 @@
-// Locks of a crashed run would block the next prune or check: every run starts by removing the stale
-// ones (`restic unlock`, never --remove-all: a live run's lock stays), under a short limit of its own,
-// so an unreachable repository costs seconds here, and the run itself then fails naming it.
+// Locks of a crashed run would block the next prune or check: every run that may take the exclusive
+// lock removes the stale ones as it starts (`restic unlock`, never --remove-all: a live run's lock
+// stays), beside its first steps (its prune, check and forget wait for it), under a short limit of its
+// own, so an unreachable repository costs seconds here, and the run itself then fails naming it.
 import type { Logger } from "pino";
 import { logFailure } from "../core/errors.js";
 import { ResticNoRepositoryError } from "../restic/errors.js";

@@ -29,7 +29,11 @@ export interface RunnerDeps {
   timeoutsMs: Record<JobName, number>;
   log: Logger;
   reporter: RunReporter;
-  /** Run before every job, under the job's own signal (the agent removes stale locks here). Never throws. */
+  /**
+   * Started with every job that is not quiet or append-only, beside it, under the job's own signal
+   * (the agent removes stale locks here; what needs the exclusive lock waits for it). The run ends
+   * only after it. Never throws.
+   */
   prepare?: (log: Logger, signal: AbortSignal) => Promise<void>;
   now?: () => number;
 }
@@ -88,10 +92,11 @@ export class Runner {
     log[quiet ? "debug" : "info"]({ trigger, flags: [...flags] }, `${name} started`);
     let result: RunResult = "success";
     let error: unknown;
+    let prepared: Promise<void> | undefined;
     try {
       const job = jobs.get(name);
       if (!job) throw new BackupError(`job "${name}" is not available in this version of backup-agent`);
-      if (!quiet && !JOB_SPECS[name].appendOnly) await this.#deps.prepare?.(log, signal);
+      if (!quiet && !JOB_SPECS[name].appendOnly) prepared = this.#deps.prepare?.(log, signal);
       const progress = (p: RunProgress) => reporter.progress?.(runId, p);
       await job.run({ runId, job: name, flags, signal, log, startedAt: new Date(started), progress });
       if (signal.aborted) throw signal.reason;
@@ -99,6 +104,7 @@ export class Runner {
       error = caught;
       result = deadline.signal.aborted ? "timeout" : controller.signal.aborted ? "aborted" : "failure";
     } finally {
+      await prepared;
       clearTimeout(timer);
     }
     const durationMs = now() - started;

@@ -26,6 +26,20 @@ export interface CheckDeps {
 
 /** Runs the check; returns the failure (never throws one), after recording the outcome. */
 export async function checkAndRecord(deps: CheckDeps, subset: string | undefined, ctx: RunContext): Promise<Error | undefined> {
+  const { failure, recorded } = await checkRepository(deps, subset, ctx);
+  await recorded;
+  return failure;
+}
+
+/**
+ * Runs the check and returns its failure (never throws one) as soon as it ends; the outcome's record
+ * is stored meanwhile (`recorded`, which never rejects), so work that needs no exclusive lock can go on.
+ */
+export async function checkRepository(
+  deps: CheckDeps,
+  subset: string | undefined,
+  ctx: RunContext,
+): Promise<{ failure: Error | undefined; recorded: Promise<void> }> {
   const name = deps.name ?? "local";
   const record: CheckRecord = { runId: ctx.runId, repository: name, finishedAt: "", subset, ok: true, damagedPacks: [], missingPacks: [], affected: [], advice: [] };
   let failure: Error | undefined;
@@ -40,10 +54,11 @@ export async function checkAndRecord(deps: CheckDeps, subset: string | undefined
   record.finishedAt = new Date().toISOString();
   deps.metrics.checked(record.ok, name);
   const tags = [...identityTags({ kind: KIND.check, target: checkTarget(name), run: ctx.runId }), `result=${record.ok ? "passed" : "failed"}`];
-  await storeText(deps.recordIn ?? deps.repository, { parts: [KIND.check, "result.json"], tags, signal: ctx.signal }, `${JSON.stringify(record, null, 2)}\n`).catch(
+  const recorded = storeText(deps.recordIn ?? deps.repository, { parts: [KIND.check, "result.json"], tags, signal: ctx.signal }, `${JSON.stringify(record, null, 2)}\n`).then(
+    () => undefined,
     (error: unknown) => logFailure(ctx.log, "the check result could not be stored in the repository (status will not see it)", error, {}, "warn"),
   );
-  return failure;
+  return { failure, recorded };
 }
 
 async function describeFailure(deps: CheckDeps, subset: string | undefined, error: unknown, record: CheckRecord, signal: AbortSignal): Promise<Error> {

@@ -1,6 +1,6 @@
-// What verify does in one repository (the local one, or the offsite copy): each planned target's
-// newest backup proven by its kind, side by side under the concurrency limit, then the repository's
-// own check. Every result goes to the gauges (and the record) under that repository's name.
+// What verify does in one repository (the local one, or the offsite copy): the repository's own
+// check, then each planned target's newest backup proven by its kind, side by side under the
+// concurrency limit. Every result goes to the gauges (and the record) under that repository's name.
 import { BackupError, logFailure } from "../core/errors.js";
 import type { RunContext } from "../core/job.js";
 import { settleWithLimit } from "../core/limit.js";
@@ -10,7 +10,7 @@ import { KIND } from "../restic/tags.js";
 import type { Kind, KindRun, Scope, Target } from "../targets/kind.js";
 import { named } from "./backup-kind.js";
 import type { JobDeps } from "./deps.js";
-import { checkAndRecord } from "./repository-check.js";
+import { checkRepository } from "./repository-check.js";
 
 export interface VerifyPlan {
   kind: Kind;
@@ -37,16 +37,20 @@ export async function verifyIn(
   const snapshots = await where.repository.snapshots(ctx.signal).catch((error: unknown) => {
     throw new BackupError(`${where.name} repository ${where.repository.display}: cannot list snapshots`, { cause: error });
   });
+  // The check first: it takes the exclusive lock, so it cannot overlap the restores; its record is
+  // stored while they run.
+  const check = { repository: where.repository, recordIn: where.recordIn, kinds: deps.kinds, metrics: deps.metrics.repository, name: where.name };
+  const { failure, recorded } = await checkRepository(check, deps.checkSubset, ctx);
+  gauge.set({ repository: where.name, kind: "repository", target: where.name, database: "" }, failure ? 0 : 1);
   const run: KindRun = { runId: ctx.runId, signal: ctx.signal, log: ctx.log.child({ repository: where.name }), repository: where.repository, scope };
   const results = await Promise.all(
     plan.map((p) =>
       settleWithLimit(p.names, deps.concurrency, (name) => verifyTarget(where.name, p.kind, name, p.targets.find((t) => t.name === name), snapshots, run, gauge)),
     ),
   );
+  await recorded;
   const errors = results.flat().flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
   ctx.signal.throwIfAborted();
-  const failure = await checkAndRecord({ repository: where.repository, recordIn: where.recordIn, kinds: deps.kinds, metrics: deps.metrics.repository, name: where.name }, deps.checkSubset, ctx);
-  gauge.set({ repository: where.name, kind: "repository", target: where.name, database: "" }, failure ? 0 : 1);
   if (failure) errors.push(failure);
   return errors;
 }

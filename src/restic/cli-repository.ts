@@ -42,6 +42,7 @@ export class ResticCli implements Repository {
   readonly #host: string;
   #version: Promise<string> | undefined;
   #sharedUnlock: Promise<void> | undefined;
+  #unlocking: Promise<void> | undefined;
   #sharedUnlockAt = 0;
 
   constructor(options: ResticCliOptions) {
@@ -110,6 +111,7 @@ export class ResticCli implements Repository {
   }
 
   async forget(ids: readonly string[], signal: AbortSignal): Promise<void> {
+    await this.#staleLocksGone();
     // Batches keep the command line well below the kernel's limit on a long history.
     for (let i = 0; i < ids.length; i += 200) {
       await this.#run(["forget", "--quiet", ...ids.slice(i, i + 200)], signal);
@@ -117,10 +119,12 @@ export class ResticCli implements Repository {
   }
 
   async prune(signal: AbortSignal): Promise<void> {
+    await this.#staleLocksGone();
     await this.#run(["prune", "--quiet"], signal);
   }
 
   async check(readDataSubset: string | undefined, signal: AbortSignal): Promise<void> {
+    await this.#staleLocksGone();
     await this.#killSafe(signal, () => checkRepository(this.env, readDataSubset, signal));
   }
 
@@ -129,7 +133,17 @@ export class ResticCli implements Repository {
   }
 
   async unlock(signal: AbortSignal): Promise<void> {
-    await runRestic(this.env, ["unlock", "--quiet"], signal);
+    const unlocking = runRestic(this.env, ["unlock", "--quiet"], signal);
+    this.#unlocking = unlocking.then(
+      () => undefined,
+      () => undefined,
+    );
+    await unlocking;
+  }
+
+  /** What takes the exclusive lock waits for a stale-lock removal still running beside it (the runner's). */
+  async #staleLocksGone(): Promise<void> {
+    await this.#unlocking;
   }
 
   async exists(signal: AbortSignal): Promise<boolean> {

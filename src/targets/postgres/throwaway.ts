@@ -56,7 +56,8 @@ export async function waitReady(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
-  for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
+  // A short, steady poll: the restore waits for this, and each poll is one small exec.
+  for (let wait = 100; ; wait = Math.min(wait + 50, 250)) {
     signal.throwIfAborted();
     const state = await engine.inspect(box.id);
     if (!state?.running) {

@@ -68,6 +68,16 @@ async function verifyDatabase(
   return problems.length ? problems.join("; ") : undefined;
 }
 
+/** A part's problem, or undefined when it passed; an abort is thrown, any other failure is the problem. */
+async function settle(check: Promise<string | undefined>, signal: AbortSignal): Promise<string | undefined> {
+  try {
+    return await check;
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return (error as Error).message;
+  }
+}
+
 /**
  * Verifies the newest backup of one target. Returns one part per database and one ("") for the globals.
  * The throwaway container is always removed; a failure to remove it is thrown, never dropped.
@@ -83,17 +93,7 @@ export async function verifyPostgres(
   const fail = (message: string, cause?: unknown) => new BackupError(`${what}: ${message}`, { target: name, cause });
   if (!target) throw fail("is expected but no labelled container exists to verify with");
   const log = run.log.child({ target: name });
-  const found = await readManifest(run.repository, snapshots, { kind: KIND.postgres, target: name }, run.signal).catch(
-    (error: unknown) => {
-      throw fail("cannot read its manifest", error);
-    },
-  );
-  if (!found) throw fail("no backup to verify (no manifest snapshot in the repository)");
-  const { manifest, snapshot } = found;
   const image = target.container.image;
-  if (manifest.image && manifest.image !== image) {
-    log.warn({ recorded: manifest.image, image }, "the container's image changed since the backup");
-  }
   const parts: VerifyPart[] = [];
   let box: Throwaway | undefined;
   const removeBox = async () => {
@@ -105,25 +105,37 @@ export async function verifyPostgres(
     log.info({ container: made.name }, "throwaway container removed");
   };
   await withCleanup(what, async () => {
+    // The throwaway server starts (initdb) while restic reads the manifest.
+    const reading = readManifest(run.repository, snapshots, { kind: KIND.postgres, target: name }, run.signal).catch((error: unknown) => {
+      throw fail("cannot read its manifest", error);
+    });
+    reading.catch(() => undefined);
     box = await startThrowaway(deps.sandbox, image, name, run.runId, run.signal);
+    const ready = waitReady(deps.engine, box, run.signal);
+    ready.catch(() => undefined);
+    const found = await reading;
+    if (!found) throw fail("no backup to verify (no manifest snapshot in the repository)");
+    const { manifest, snapshot } = found;
+    if (manifest.image && manifest.image !== image) {
+      log.warn({ recorded: manifest.image, image }, "the container's image changed since the backup");
+    }
     log.info(
       { container: box.name, image, source: target.container.name, manifest: snapshot.id.slice(0, 8), backupRun: manifest.run },
       `throwaway container ${box.name} started from ${image}`,
     );
-    await waitReady(deps.engine, box, run.signal);
-    for (const file of manifest.files) {
+    // Files that are only read back (the globals) are proven beside the restores.
+    const prove = (file: ManifestFile) => proveRecorded(run.repository, snapshots, file, run.signal);
+    const proofs = new Map(manifest.files.filter((f) => f.kind !== KIND.postgres).map((f) => [f, settle(prove(f), run.signal)]));
+    for (const proof of proofs.values()) proof.catch(() => undefined);
+    await ready;
+    const problems = new Map<ManifestFile, string | undefined>();
+    for (const file of manifest.files.filter((f) => f.kind === KIND.postgres)) {
       run.signal.throwIfAborted();
+      problems.set(file, await settle(verifyDatabase(deps, box, snapshots, file, target.checks, { ...run, log }), run.signal));
+    }
+    for (const file of manifest.files) {
       const database = file.database ?? "";
-      let problem: string | undefined;
-      try {
-        problem =
-          file.kind === KIND.postgres
-            ? await verifyDatabase(deps, box, snapshots, file, target.checks, { ...run, log })
-            : await proveRecorded(run.repository, snapshots, file, run.signal);
-      } catch (error) {
-        if (run.signal.aborted) throw error;
-        problem = (error as Error).message;
-      }
+      const problem = problems.has(file) ? problems.get(file) : await proofs.get(file);
       parts.push({ database, what: database ? `database "${database}"` : "globals", ok: problem === undefined, problem });
       if (problem) log.error({ database, problem }, `verify of ${database || "globals"} failed`);
       else log.info({ database, bytes: file.size }, `verified ${database || "globals"}`);
