@@ -12,6 +12,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AGENT_UID, agentProject, agentSecret, type ComposeProject, ensureAgentImage } from "./support/compose.js";
 import { PG_IMAGES } from "./support/docker.js";
+import { ensureMeiliDoubleImage } from "./support/meili.js";
 import { psql, serverFingerprint, volumeFingerprint } from "./support/drill.js";
 
 const work = mkdtempSync(join(tmpdir(), "backup-agent-e2e-drill-"));
@@ -108,7 +109,8 @@ async function loseTheHost(): Promise<void> {
 let before: Fingerprint;
 
 beforeAll(async () => {
-  await ensureAgentImage();
+  // Step 5 starts the whole example stack, the Meilisearch stand-in included: nothing can be pulled here.
+  await Promise.all([ensureAgentImage(), ensureMeiliDoubleImage()]);
   mkdirSync(offsiteRoot);
   chownSync(offsiteRoot, AGENT_UID, AGENT_UID);
   const offsitePassword = agentSecret(join(work, "offsite-password"));

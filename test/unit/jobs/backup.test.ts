@@ -86,6 +86,21 @@ describe("a PostgreSQL dump that fails", () => {
   });
 });
 
+describe("a PostgreSQL target that fails before its first dump", () => {
+  it("stores nothing and leaves none of the uploads it opened ahead running", async () => {
+    const server = postgresServer(() => ({ exitCode: 0, stdout: "PGDMP" }));
+    const docker = new FakeDocker([pg("db")], (call) =>
+      (call.cmd.at(-1) ?? "").startsWith("SELECT datname") ? { exitCode: 2, stderr: "psql: error: connection refused" } : server(call),
+    );
+    const deps = fakeJobDeps(docker);
+    const error = await postgresJob(deps).run(runContext("postgres")).catch((e: unknown) => e);
+
+    expect(renderError(error)).toContain("connection refused");
+    expect(deps.repository.stored).toEqual([]);
+    expect(deps.repository.openUploads).toBe(0);
+  });
+});
+
 describe("the backup job", () => {
   it("backs up every kind, fails naming each failed and missing target, and still tries the others", async () => {
     const kv = container("kv", { labels: { "backup-agent.exec.command": "redis-cli --rdb -" } });

@@ -60,6 +60,15 @@ describe("describePostgres", () => {
     expect(clientEnv(t)).toEqual(["PGUSER=backup", "PGPASSWORD=backup-pw"]);
   });
 
+  it("counts rows in the dump by default, and by query when the dump is compressed or the label says so", () => {
+    expect(describePostgres(container({})).rowCounts).toBe("dump");
+    expect(describePostgres(container({ "backup-agent.postgres.compress": "none" })).rowCounts).toBe("dump");
+    expect(describePostgres(container({ "backup-agent.postgres.compress": "6" })).rowCounts).toBe("query");
+    expect(describePostgres(container({ "backup-agent.postgres.compress": "zstd:3" })).rowCounts).toBe("query");
+    expect(describePostgres(container({ "backup-agent.postgres.row-counts": "query" })).rowCounts).toBe("query");
+    expect(describePostgres(container({ "backup-agent.postgres.row-counts": "off", "backup-agent.postgres.compress": "6" })).rowCounts).toBe("off");
+  });
+
   it("never hands the owner's password to another role", () => {
     const t = describePostgres(
       container({ "backup-agent.postgres.user": "backup" }, { POSTGRES_PASSWORD: "owner-pw" }),
@@ -73,10 +82,12 @@ describe("describePostgres", () => {
         "backup-agent.postgres.compress": "11",
         "backup-agent.postgres.globals": "yes",
         "backup-agent.postgres.password-env": "NOPE",
+        "backup-agent.postgres.row-counts": "exact",
       }),
     );
     expect(t.problems).toEqual([
       'label backup-agent.postgres.compress of container shop-db-1: expected 0-9, gzip:N, lz4 or zstd:N; got "11"',
+      'label backup-agent.postgres.row-counts of container shop-db-1: expected dump, query, off; got "exact"',
       'label backup-agent.postgres.globals of container shop-db-1: expected true or false; got "yes"',
       'label backup-agent.postgres.password-env of container shop-db-1: expected the name of a variable in the container\'s environment; got "NOPE", which the container does not have',
     ]);
