@@ -96,5 +96,7 @@ USER ${AGENT_UID}:${AGENT_GID}
 EXPOSE 9180
 HEALTHCHECK --interval=30s --timeout=10s --start-period=2m --retries=3 \
   CMD ["node", "/app/dist/main.js", "healthcheck"]
-ENTRYPOINT ["node", "/app/dist/main.js"]
+# A 2 MB young generation: streaming a dump churns many short-lived buffers, and the default (up to
+# 48 MB) only grows the resident set (131-142 MB at the peak of a 1 GB dump, 113 MB with it) at no gain.
+ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/dist/main.js"]
 CMD ["daemon"]

@@ -25,7 +25,7 @@ export interface VerifiedIn {
   recordIn: Repository;
 }
 
-/** Verifies the plan's targets in one repository, then checks it; returns one error per failure. */
+/** Checks one repository and verifies the plan's targets in it; returns one error per failure. */
 export async function verifyIn(
   where: VerifiedIn,
   plan: readonly VerifyPlan[],
@@ -34,20 +34,31 @@ export async function verifyIn(
   scope: Scope,
   gauge: VerifyTargetGauge,
 ): Promise<Error[]> {
-  const snapshots = await where.repository.snapshots(ctx.signal).catch((error: unknown) => {
+  // The check first: it takes the exclusive lock, so nothing reads the repository until it ends (its
+  // record is stored while the restores run); the snapshots are listed beside it (that takes no lock),
+  // and kinds that set up first (throwaway servers) start meanwhile.
+  const check = { repository: where.repository, recordIn: where.recordIn, kinds: deps.kinds, metrics: deps.metrics.repository, name: where.name };
+  const checking = checkRepository(check, deps.checkSubset, ctx);
+  checking.catch(() => undefined);
+  const repositoryReady = checking.then(
+    () => undefined,
+    () => undefined,
+  );
+  const snapshots = await where.repository.snapshots(ctx.signal).catch(async (error: unknown) => {
+    await repositoryReady;
     throw new BackupError(`${where.name} repository ${where.repository.display}: cannot list snapshots`, { cause: error });
   });
-  // The check first: it takes the exclusive lock, so it cannot overlap the restores; its record is
-  // stored while they run.
-  const check = { repository: where.repository, recordIn: where.recordIn, kinds: deps.kinds, metrics: deps.metrics.repository, name: where.name };
-  const { failure, recorded } = await checkRepository(check, deps.checkSubset, ctx);
-  gauge.set({ repository: where.name, kind: "repository", target: where.name, database: "" }, failure ? 0 : 1);
-  const run: KindRun = { runId: ctx.runId, signal: ctx.signal, log: ctx.log.child({ repository: where.name }), repository: where.repository, scope };
+  const run: KindRun = { runId: ctx.runId, signal: ctx.signal, log: ctx.log.child({ repository: where.name }), repository: where.repository, scope, repositoryReady };
   const results = await Promise.all(
     plan.map((p) =>
-      settleWithLimit(p.names, deps.concurrency, (name) => verifyTarget(where.name, p.kind, name, p.targets.find((t) => t.name === name), snapshots, run, gauge)),
+      settleWithLimit(p.names, deps.concurrency, async (name) => {
+        if (!p.kind.verifySetsUpFirst) await repositoryReady;
+        return verifyTarget(where.name, p.kind, name, p.targets.find((t) => t.name === name), snapshots, run, gauge);
+      }),
     ),
   );
+  const { failure, recorded } = await checking;
+  gauge.set({ repository: where.name, kind: "repository", target: where.name, database: "" }, failure ? 0 : 1);
   await recorded;
   const errors = results.flat().flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
   ctx.signal.throwIfAborted();

@@ -21,6 +21,11 @@ export interface KindRun {
   scope: Scope;
   /** Told as a backup's bytes flow, per stored item (last with `done`); absent when nobody watches. */
   onProgress?: (p: ItemProgress) => void;
+  /**
+   * During verify: resolves once the repository may be read, after its check (which holds the
+   * exclusive lock). Only a kind with `verifySetsUpFirst` sees it unresolved; it never rejects.
+   */
+  repositoryReady?: Promise<void>;
 }
 
 /** Which Compose project discovery looks at: undefined for every project. */
@@ -187,6 +192,13 @@ export interface Kind<T extends Target = Target> {
    * (no backup, no manifest, no image to restore into). Leaves nothing behind.
    */
   verify(name: string, target: T | undefined, snapshots: readonly Snapshot[], run: KindRun): Promise<VerifyPart[]>;
+
+  /**
+   * verify() starts its own set-up (a throwaway server) while the repository is still being checked,
+   * and waits for `run.repositoryReady` before it reads the repository. Without it, verify() is
+   * called once the repository may be read.
+   */
+  readonly verifySetsUpFirst?: boolean;
 
   /** What a backup of the target would store now, and the problems that would fail it. Changes nothing. */
   plan(target: T, signal: AbortSignal): Promise<PlannedTarget>;

@@ -1,7 +1,7 @@
 // One PostgreSQL target: CHECKPOINT, globals, then pg_dump of each database streamed into restic, then
 // a manifest of sizes, checksums and row counts beside the dumps. One database failing stops no other.
-// Each file's restic is started ahead of its data (the manifest's and the globals' at once, each
-// database's while the one before it streams), so restic's fixed start-up cost (key derivation, lock,
+// Each file's restic is started ahead of its data (the globals' at once, each database's and then the
+// manifest's while the one before it streams), so restic's fixed start-up cost (key derivation, lock,
 // index) overlaps the work before it instead of adding up.
 import { BackupError, logFailure } from "../../core/errors.js";
 import { exitNote, lastLines } from "../../core/text.js";
@@ -49,10 +49,14 @@ export async function backupPostgres(target: PostgresTarget, deps: PostgresBacku
   const open = (kind: string, database: string | undefined, file: string) =>
     openRunFile(run, { folder: KIND.postgres, kind, target: target.name, database, file });
 
-  // Every upload opened here is used or cancelled in the finally below.
+  // Every upload opened here is used or cancelled in the finally below. At most three restic
+  // processes at a time: the globals', the database streaming, and the next file's (the next
+  // database's, or the manifest's once the last database streams).
   const opened: OpenedUpload[] = [];
   const ahead = <T extends OpenedUpload>(upload: T) => (opened.push(upload), upload);
-  const manifestUpload = ahead(openManifest(run.repository, { kind: KIND.postgres, target: target.name, run: run.runId }, run.signal));
+  let manifestUpload: OpenedUpload | undefined;
+  const openManifestAhead = () =>
+    (manifestUpload ??= ahead(openManifest(run.repository, { kind: KIND.postgres, target: target.name, run: run.runId }, run.signal)));
   const globalsUpload = target.globals ? ahead(open(KIND.postgresGlobals, undefined, "globals.sql")) : undefined;
   const files: ManifestFile[] = [];
   try {
@@ -83,6 +87,7 @@ export async function backupPostgres(target: PostgresTarget, deps: PostgresBacku
     });
 
     const uploads = selected.map((database, i) => (i === 0 ? ahead(open(KIND.postgres, database, `${database}.dump`)) : undefined));
+    if (selected.length === 0) openManifestAhead();
     for (const [i, database] of selected.entries()) {
       if (run.signal.aborted) {
         failed(KIND.postgres, database, fail(`${database}: not backed up`, run.signal.reason));
@@ -90,6 +95,7 @@ export async function backupPostgres(target: PostgresTarget, deps: PostgresBacku
       }
       const next = selected[i + 1];
       if (next !== undefined) uploads[i + 1] = ahead(open(KIND.postgres, next, `${next}.dump`));
+      else openManifestAhead();
       const part: Part = {
         kind: KIND.postgres,
         database,
@@ -121,7 +127,7 @@ export async function backupPostgres(target: PostgresTarget, deps: PostgresBacku
       // Globals first, then the databases in the order they were dumped, whichever finished first.
       const ordered = [...files.filter((f) => f.kind === KIND.postgresGlobals), ...files.filter((f) => f.kind !== KIND.postgresGlobals)];
       const manifest = { target: target.name, run: run.runId, image: current.image, files: ordered };
-      await storeManifest(manifestUpload, manifest).catch((error: unknown) => failed(KIND.manifest, undefined, fail("storing the manifest", error)));
+      await storeManifest(openManifestAhead(), manifest).catch((error: unknown) => failed(KIND.manifest, undefined, fail("storing the manifest", error)));
     }
   } finally {
     await Promise.all(opened.map((upload) => upload.cancel()));

@@ -36,6 +36,7 @@ export function postgresKind(deps: PostgresKindDeps): Kind<PostgresTarget> {
     guard: containerHooksGuard(deps, describePostgresTarget),
     backup: (target, run) => backupPostgres(target, backupDeps, run),
     verify: (name, target, snapshots, run) => verifyPostgres(name, target, deps, snapshots, run),
+    verifySetsUpFirst: true,
     plan: (target, signal) => planPostgres(deps.engine, target, signal),
     restore: { plan: planPostgresRestore, apply: (plans, run) => applyPostgresRestore(deps, plans, run) },
   };

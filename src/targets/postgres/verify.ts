@@ -105,15 +105,14 @@ export async function verifyPostgres(
     log.info({ container: made.name }, "throwaway container removed");
   };
   await withCleanup(what, async () => {
-    // The throwaway server starts (initdb) while restic reads the manifest.
-    const reading = readManifest(run.repository, snapshots, { kind: KIND.postgres, target: name }, run.signal).catch((error: unknown) => {
-      throw fail("cannot read its manifest", error);
-    });
-    reading.catch(() => undefined);
+    // The throwaway server starts (initdb) while the repository is checked and restic reads the manifest.
     box = await startThrowaway(deps.sandbox, image, name, run.runId, run.signal);
     const ready = waitReady(deps.engine, box, run.signal);
     ready.catch(() => undefined);
-    const found = await reading;
+    await run.repositoryReady;
+    const found = await readManifest(run.repository, snapshots, { kind: KIND.postgres, target: name }, run.signal).catch((error: unknown) => {
+      throw fail("cannot read its manifest", error);
+    });
     if (!found) throw fail("no backup to verify (no manifest snapshot in the repository)");
     const { manifest, snapshot } = found;
     if (manifest.image && manifest.image !== image) {

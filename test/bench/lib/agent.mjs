@@ -5,6 +5,8 @@ import { baseEnv, cpuSecondsOf, jsonLines, memoryOf, must, RunFailed, timedRun, 
 
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const MAIN = `${ROOT}dist/main.js`;
+/** Node's flags as the image's ENTRYPOINT and the systemd unit run the agent. */
+export const NODE_FLAGS = ["--max-semi-space-size=2"];
 export const AGENT_IMAGE = "backup-agent-bench/agent";
 /**
  * The restic --host of every snapshot the agent makes is BACKUP_HOST (default "backup-agent", never the
@@ -37,7 +39,7 @@ export function readAgentLog(output, job = "postgres") {
 
 /** `node dist/main.js run <job>` as one whole, timed process. */
 export async function runAgent(label, repo, project, { job = "postgres", extra = {} } = {}) {
-  const run = await timedRun(label, process.execPath, [MAIN, "run", job], { env: agentEnv(repo, project, extra) });
+  const run = await timedRun(label, process.execPath, [...NODE_FLAGS, MAIN, "run", job], { env: agentEnv(repo, project, extra) });
   const log = readAgentLog(run.stdout, job);
   if (job === "postgres" && log.stored.length === 0) throw new RunFailed(`${label}: exit code 0 but nothing was stored:\n${run.all}`);
   return { ...run, ...log };
@@ -115,7 +117,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function idleDaemon(repo, project, { seconds, crontab, port }) {
   const env = agentEnv(repo, project, { BACKUP_CRONTAB: crontab, BACKUP_HTTP_LISTEN: `127.0.0.1:${port}` });
   const started = performance.now();
-  const child = execa(process.execPath, [MAIN, "daemon"], { env, extendEnv: false, reject: false, all: true });
+  const child = execa(process.execPath, [...NODE_FLAGS, MAIN, "daemon"], { env, extendEnv: false, reject: false, all: true });
   const failed = async (why) => {
     child.kill("SIGKILL");
     const r = await child;
