@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
-import { gateCommand } from "../../../src/restic/stdin-gate.js";
+import { GATE_READY, gateCommand } from "../../../src/restic/stdin-gate.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -34,7 +34,15 @@ async function startGateAfter(before: (sockets: { data: Socket; control: Socket 
   await new Promise((resolve) => setTimeout(resolve, 50));
   const [command = "", ...args] = gateCommand(data, control);
   const gate = execa(command, args, { reject: false, encoding: "buffer", stripFinalNewline: false });
-  return { gate, ...sockets };
+  // The gate says it is ready once it has the FIFOs open (restic's agent waits for the same words).
+  const ready = new Promise<void>((resolve) => {
+    let said = "";
+    gate.stderr?.on("data", (chunk: Buffer) => {
+      said += chunk.toString();
+      if (said.includes(GATE_READY)) resolve();
+    });
+  });
+  return { gate, ready, ...sockets };
 }
 
 const write = (socket: Socket, chunk: string | Buffer) =>
@@ -65,8 +73,9 @@ describe("stdin gate", () => {
   });
 
   it("exits 1 when the agent goes away mid-stream without a commit", async () => {
-    const { gate, data, control } = await startGate();
+    const { gate, ready, data, control } = await startGate();
     await write(data, Buffer.alloc(100_000, 1));
+    await ready;
     data.destroy();
     control.destroy();
     const result = await gate;
@@ -86,11 +95,11 @@ describe("stdin gate", () => {
   });
 
   it("exits 1 when fewer bytes than committed arrive before the agent goes away", async () => {
-    const { gate, data, control } = await startGate();
+    const { gate, ready, data, control } = await startGate();
     await write(data, Buffer.alloc(1000, 1));
     await write(control, "commit 2000\n");
-    // The agent dies once the gate has read what there was (an agent never closes the FIFOs itself).
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The agent dies once the gate has the FIFOs open (an agent never closes them itself before).
+    await ready;
     data.destroy();
     control.destroy();
     const result = await gate;
