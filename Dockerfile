@@ -87,7 +87,10 @@ COPY package.json crontab.example README.md ./
 # BACKUP_HTTP_LISTEN: all interfaces of the container's own network namespace, so that the port can be
 # published (the compose file publishes it on the host's 127.0.0.1 only) and a scraper on the project's
 # network reaches it; outside a container the default is 127.0.0.1.
+# MALLOC_ARENA_MAX: glibc gives each thread that allocates (libuv's and V8's workers) an arena of its
+# own that keeps what it freed; two arenas keep the daemon at rest about 5 MB smaller.
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     HOME=/var/lib/backup-agent \
     RESTIC_CACHE_DIR=/var/cache/backup-agent \
     BACKUP_LOG_FORMAT=json \

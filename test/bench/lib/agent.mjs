@@ -7,6 +7,8 @@ export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const MAIN = `${ROOT}dist/main.js`;
 /** Node's flags as the image's ENTRYPOINT and the systemd unit run the agent. */
 export const NODE_FLAGS = ["--max-semi-space-size=2"];
+/** The environment the image and the systemd unit give Node besides the agent's settings. */
+export const NODE_ENV = { MALLOC_ARENA_MAX: "2" };
 export const AGENT_IMAGE = "backup-agent-bench/agent";
 /**
  * The restic --host of every snapshot the agent makes is BACKUP_HOST (default "backup-agent", never the
@@ -16,7 +18,7 @@ export const AGENT_HOST = "backup-agent-bench";
 
 /** The agent's environment for one run: a repository, a Compose project, JSON logs; nothing else of ours. */
 export function agentEnv(repo, project, extra = {}) {
-  return baseEnv({ ...repo.env, BACKUP_COMPOSE_PROJECT: project, BACKUP_HOST: AGENT_HOST, BACKUP_LOG_FORMAT: "json", ...extra });
+  return baseEnv({ ...repo.env, BACKUP_COMPOSE_PROJECT: project, BACKUP_HOST: AGENT_HOST, BACKUP_LOG_FORMAT: "json", ...NODE_ENV, ...extra });
 }
 
 /**
