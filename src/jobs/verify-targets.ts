@@ -39,13 +39,19 @@ export async function verifyIn(
   // and kinds that set up first (throwaway servers) start meanwhile.
   const check = { repository: where.repository, recordIn: where.recordIn, kinds: deps.kinds, metrics: deps.metrics.repository, name: where.name };
   const checking = checkRepository(check, deps.checkSubset, ctx);
-  checking.catch(() => undefined);
   const repositoryReady = checking.then(
     () => undefined,
     () => undefined,
   );
+  // The check's outcome is gauged and its record stored whatever else fails.
+  const checked = async () => {
+    const { failure, recorded } = await checking;
+    gauge.set({ repository: where.name, kind: "repository", target: where.name, database: "" }, failure ? 0 : 1);
+    await recorded;
+    return failure;
+  };
   const snapshots = await where.repository.snapshots(ctx.signal).catch(async (error: unknown) => {
-    await repositoryReady;
+    await checked().catch(() => undefined);
     throw new BackupError(`${where.name} repository ${where.repository.display}: cannot list snapshots`, { cause: error });
   });
   const run: KindRun = { runId: ctx.runId, signal: ctx.signal, log: ctx.log.child({ repository: where.name }), repository: where.repository, scope, repositoryReady };
@@ -57,9 +63,7 @@ export async function verifyIn(
       }),
     ),
   );
-  const { failure, recorded } = await checking;
-  gauge.set({ repository: where.name, kind: "repository", target: where.name, database: "" }, failure ? 0 : 1);
-  await recorded;
+  const failure = await checked();
   const errors = results.flat().flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
   ctx.signal.throwIfAborted();
   if (failure) errors.push(failure);

@@ -84,6 +84,19 @@ describe("verify", () => {
     expect(offsite.repository.stored.find((s) => s.tags.kind === "verify")?.tags.result).toBe("passed");
   });
 
+  it("fails naming the repository when its snapshots cannot be listed, and still records the check that ran beside", async () => {
+    const docker = new FakeDocker([source], throwawayServer({ app: ["public.events|5000"] }));
+    const deps = fakeJobDeps(docker);
+    storeBackup(deps, { app: { "public.events": 5000 } });
+    deps.repository.failures.set("snapshots", new Error("connection reset by peer"));
+    const text = renderError(await verifyJob(deps).run(runContext("verify")).catch((e: unknown) => e));
+    expect(text).toContain("local repository");
+    expect(text).toContain("cannot list snapshots");
+    expect(deps.repository.stored.find((s) => s.tags.kind === "check")?.tags.result).toBe("passed");
+    expect(await metricValue(deps.registry, "backup_restore_verify_target_success", { kind: "repository", target: "local", database: "" })).toBe(1);
+    expect(deps.repository.openUploads).toBe(0);
+  });
+
   it("fails naming the target and database when the stored dump is not the one recorded", async () => {
     const docker = new FakeDocker([source], throwawayServer({ app: ["public.events|5000"] }));
     const deps = fakeJobDeps(docker);
